@@ -1,0 +1,21 @@
+//! Limits of the bulk-operations protocol, as the hosted API enforces them.
+
+use chrono::TimeDelta;
+
+/// Largest staged JSONL file a bulk mutation accepts (100 MB).
+pub const MAX_STAGED_FILE_BYTES: u64 = 104_857_600;
+/// Largest bulk mutation or query document.
+pub const MAX_DOCUMENT_BYTES: usize = 65_535;
+/// `clientIdentifier` length bounds, in characters.
+pub const CLIENT_IDENTIFIER_MIN_CHARS: usize = 10;
+pub const CLIENT_IDENTIFIER_MAX_CHARS: usize = 255;
+
+/// How long a staged-upload POST policy stays valid.
+pub fn upload_policy_ttl() -> TimeDelta {
+    TimeDelta::hours(24)
+}
+
+/// How long a result URL stays valid after completion.
+pub fn result_url_ttl() -> TimeDelta {
+    TimeDelta::days(7)
+}

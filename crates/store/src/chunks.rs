@@ -1,0 +1,161 @@
+//! Chunks: claimed by workers under a lease, committed with a fencing token together with the
+//! catalog writes they caused, read back in order by the assembler.
+
+use crate::{Result, SqliteConnection, Store};
+use futures_core_stream::ChunkResults;
+use stevedore_core::{OperationId, ShopId};
+
+/// A chunk this worker holds. `fence` increases on every claim, so a commit carrying an older
+/// fence (from a worker whose lease expired and was taken over) changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkClaim {
+    pub operation_id: OperationId,
+    pub chunk_index: i64,
+    pub shop_id: ShopId,
+    pub start_offset: u64,
+    pub end_offset: u64,
+    pub first_line: u64,
+    pub fence: i64,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    operation_id: i64,
+    chunk_index: i64,
+    shop_id: i64,
+    start_offset: i64,
+    end_offset: i64,
+    first_line: i64,
+    fence: i64,
+    attempts: i64,
+}
+
+/// What a chunk produced: its result JSONL (one line per non-blank input line) and counts.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkOutput {
+    pub jsonl: Vec<u8>,
+    pub lines: u64,
+    pub error_lines: u64,
+}
+
+impl Store {
+    /// Claims one runnable chunk of a RUNNING operation: never claimed, or its lease expired.
+    pub async fn claim_chunk(&self, owner: &str, lease_millis: i64) -> Result<Option<ChunkClaim>> {
+        let now = self.now_millis();
+        let row: Option<ClaimRow> = sqlx::query_as(
+            "UPDATE bulk_chunks SET lease_owner = $1, lease_until = $2, fence = fence + 1, attempts = attempts + 1
+             WHERE (operation_id, chunk_index) = (
+                 SELECT c.operation_id, c.chunk_index FROM bulk_chunks c
+                 JOIN bulk_operations o ON o.id = c.operation_id
+                 WHERE c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $3) AND o.status = 'RUNNING'
+                 ORDER BY c.operation_id, c.chunk_index LIMIT 1)
+             RETURNING operation_id, chunk_index, shop_id, start_offset, end_offset, first_line, fence, attempts",
+        )
+        .bind(owner)
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| ChunkClaim {
+            operation_id: OperationId(row.operation_id),
+            chunk_index: row.chunk_index,
+            shop_id: ShopId(row.shop_id),
+            start_offset: row.start_offset as u64,
+            end_offset: row.end_offset as u64,
+            first_line: row.first_line as u64,
+            fence: row.fence,
+            attempts: row.attempts,
+        }))
+    }
+
+    /// Extends the lease of a chunk still held under `claim.fence`. False if it was taken over.
+    pub async fn renew_chunk_lease(&self, claim: &ChunkClaim, lease_millis: i64) -> Result<bool> {
+        let renewed = sqlx::query(
+            "UPDATE bulk_chunks SET lease_until = $1 WHERE operation_id = $2 AND chunk_index = $3 AND fence = $4 AND done = 0",
+        )
+        .bind(self.now_millis() + lease_millis)
+        .bind(claim.operation_id.0)
+        .bind(claim.chunk_index)
+        .bind(claim.fence)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    /// Records a chunk's results inside the caller's transaction, which also holds the chunk's
+    /// catalog writes. Returns false if the fence is stale: the caller must roll back.
+    pub async fn commit_chunk(conn: &mut SqliteConnection, claim: &ChunkClaim, output: &ChunkOutput) -> Result<bool> {
+        let committed = sqlx::query(
+            "UPDATE bulk_chunks SET done = 1, result = $1, result_lines = $2, error_lines = $3,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE operation_id = $4 AND chunk_index = $5 AND fence = $6 AND done = 0",
+        )
+        .bind(&output.jsonl)
+        .bind(output.lines as i64)
+        .bind(output.error_lines as i64)
+        .bind(claim.operation_id.0)
+        .bind(claim.chunk_index)
+        .bind(claim.fence)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        if committed {
+            sqlx::query(
+                "UPDATE bulk_operations SET object_count = object_count + $1, root_object_count = root_object_count + $1
+                 WHERE id = $2",
+            )
+            .bind(output.lines as i64)
+            .bind(claim.operation_id.0)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(committed)
+    }
+
+    /// Whether any chunk of the operation is still to run.
+    pub async fn has_pending_chunks(&self, id: OperationId) -> Result<bool> {
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM bulk_chunks WHERE operation_id = $1 AND done = 0 LIMIT 1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(pending.is_some())
+    }
+
+    /// The operation's chunk results in input order, one chunk at a time, so assembling a
+    /// million-line result never holds more than one chunk in memory.
+    pub fn chunk_results(&self, id: OperationId) -> ChunkResults {
+        ChunkResults { store: self.clone(), operation_id: id, next_index: 0 }
+    }
+}
+
+mod futures_core_stream {
+    use super::*;
+
+    /// A cursor over an operation's chunk results, in chunk order.
+    pub struct ChunkResults {
+        pub(super) store: Store,
+        pub(super) operation_id: OperationId,
+        pub(super) next_index: i64,
+    }
+
+    impl ChunkResults {
+        pub async fn next(&mut self) -> Result<Option<Vec<u8>>> {
+            let row: Option<(i64, Option<Vec<u8>>)> = sqlx::query_as(
+                "SELECT chunk_index, result FROM bulk_chunks WHERE operation_id = $1 AND chunk_index >= $2
+                 ORDER BY chunk_index LIMIT 1",
+            )
+            .bind(self.operation_id.0)
+            .bind(self.next_index)
+            .fetch_optional(self.store.pool())
+            .await?;
+            Ok(row.map(|(index, result)| {
+                self.next_index = index + 1;
+                result.unwrap_or_default()
+            }))
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Bulk operations: admission under the per-shop cap, reads for polling, and the
+//! operation-level steps (planning, assembly) that one process at a time holds by lease.
+
+use crate::{Result, Store, StoreError};
+use stevedore_core::clock::from_millis;
+use stevedore_core::{BulkOperation, OperationId, OperationStatus, OperationType, ShopId};
+
+const COLUMNS: &str = "id, shop_id, operation_type, status, error_code, query, created_at, completed_at, \
+     object_count, root_object_count, file_size, result_key, partial_result_key";
+
+#[derive(sqlx::FromRow)]
+struct OperationRow {
+    id: i64,
+    shop_id: i64,
+    operation_type: String,
+    status: String,
+    error_code: Option<String>,
+    query: String,
+    created_at: i64,
+    completed_at: Option<i64>,
+    object_count: i64,
+    root_object_count: i64,
+    file_size: Option<i64>,
+    result_key: Option<String>,
+    partial_result_key: Option<String>,
+}
+
+impl TryFrom<OperationRow> for BulkOperation {
+    type Error = StoreError;
+
+    fn try_from(row: OperationRow) -> Result<Self> {
+        Ok(BulkOperation {
+            id: OperationId(row.id),
+            shop_id: ShopId(row.shop_id),
+            operation_type: row.operation_type.parse()?,
+            status: row.status.parse()?,
+            error_code: row.error_code.map(|code| code.parse()).transpose()?,
+            query: row.query,
+            created_at: from_millis(row.created_at),
+            completed_at: row.completed_at.map(from_millis),
+            object_count: row.object_count as u64,
+            root_object_count: row.root_object_count as u64,
+            file_size: row.file_size.map(|size| size as u64),
+            result_key: row.result_key,
+            partial_result_key: row.partial_result_key,
+        })
+    }
+}
+
+/// What `bulkOperationRunMutation` admits, once validated.
+#[derive(Debug, Clone)]
+pub struct NewOperation {
+    pub shop_id: ShopId,
+    pub operation_type: OperationType,
+    pub query: String,
+    pub api_version: String,
+    pub client_identifier: Option<String>,
+    pub staged_upload_key: Option<String>,
+    pub input_size: Option<u64>,
+    pub input_md5_hex: Option<String>,
+}
+
+/// Admission refused: the shop already has `cap` non-terminal operations of this type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InProgress {
+    pub running: Vec<OperationId>,
+}
+
+/// An operation whose planning step this process holds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlanningLease {
+    pub id: i64,
+    pub shop_id: i64,
+    pub query: String,
+    pub staged_upload_key: Option<String>,
+}
+
+/// One planned chunk: a byte range of the input holding whole lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPlan {
+    pub start_offset: u64,
+    pub end_offset: u64,
+    pub first_line: u64,
+}
+
+impl Store {
+    /// Inserts the operation unless the shop already has `cap` non-terminal operations of its
+    /// type. The count and the insert are one statement, and SQLite runs one writer at a time,
+    /// so parallel callers cannot both slip under the cap.
+    pub async fn admit_operation(
+        &self,
+        new: &NewOperation,
+        cap: usize,
+    ) -> Result<std::result::Result<BulkOperation, InProgress>> {
+        let now = self.now_millis();
+        let inserted: Option<OperationRow> = sqlx::query_as(&format!(
+            "INSERT INTO bulk_operations (shop_id, operation_type, status, query, api_version, client_identifier,
+                 staged_upload_key, input_size, input_md5_hex, created_at)
+             SELECT $1, $2, 'CREATED', $3, $4, $5, $6, $7, $8, $9
+             WHERE (SELECT COUNT(*) FROM bulk_operations
+                    WHERE shop_id = $1 AND operation_type = $2 AND status IN ('CREATED', 'RUNNING', 'CANCELING')) < $10
+             RETURNING {COLUMNS}"
+        ))
+        .bind(new.shop_id.0)
+        .bind(new.operation_type.as_str())
+        .bind(&new.query)
+        .bind(&new.api_version)
+        .bind(&new.client_identifier)
+        .bind(&new.staged_upload_key)
+        .bind(new.input_size.map(|size| size as i64))
+        .bind(&new.input_md5_hex)
+        .bind(now)
+        .bind(cap as i64)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = inserted {
+            return Ok(Ok(row.try_into()?));
+        }
+        let running: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM bulk_operations
+             WHERE shop_id = $1 AND operation_type = $2 AND status IN ('CREATED', 'RUNNING', 'CANCELING')
+             ORDER BY id",
+        )
+        .bind(new.shop_id.0)
+        .bind(new.operation_type.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(Err(InProgress { running: running.into_iter().map(OperationId).collect() }))
+    }
+
+    /// The shop's operation `id`; another shop's operation is as absent as a missing one.
+    pub async fn operation(&self, shop_id: ShopId, id: OperationId) -> Result<Option<BulkOperation>> {
+        let row: Option<OperationRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM bulk_operations WHERE id = $1 AND shop_id = $2"))
+                .bind(id.0)
+                .bind(shop_id.0)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// The shop's newest operation of a type, terminal or not (`currentBulkOperation`).
+    pub async fn newest_operation(&self, shop_id: ShopId, kind: OperationType) -> Result<Option<BulkOperation>> {
+        let row: Option<OperationRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM bulk_operations WHERE shop_id = $1 AND operation_type = $2 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(shop_id.0)
+        .bind(kind.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Takes the planning step of the oldest CREATED operation nobody holds.
+    pub async fn claim_planning(&self, owner: &str, lease_millis: i64) -> Result<Option<PlanningLease>> {
+        let now = self.now_millis();
+        let lease: Option<PlanningLease> = sqlx::query_as(
+            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT id FROM bulk_operations
+                         WHERE status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
+                         ORDER BY id LIMIT 1)
+             RETURNING id, shop_id, query, staged_upload_key",
+        )
+        .bind(owner)
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(lease)
+    }
+
+    /// Stores the plan and moves the operation CREATED → RUNNING in one transaction. Returns
+    /// false (and changes nothing) if the lease was lost or the operation left CREATED meanwhile.
+    pub async fn start_operation(
+        &self,
+        id: OperationId,
+        owner: &str,
+        line_count: u64,
+        chunks: &[ChunkPlan],
+    ) -> Result<bool> {
+        let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        let started = sqlx::query(
+            "UPDATE bulk_operations SET status = 'RUNNING', started_at = $1, line_count = $2,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = $3 AND status = 'CREATED' AND lease_owner = $4",
+        )
+        .bind(now)
+        .bind(line_count as i64)
+        .bind(id.0)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !started {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1").bind(id.0).execute(&mut *tx).await?;
+        for (index, chunk) in chunks.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO bulk_chunks (operation_id, chunk_index, start_offset, end_offset, first_line, shop_id)
+                 SELECT $1, $2, $3, $4, $5, shop_id FROM bulk_operations WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(index as i64)
+            .bind(chunk.start_offset as i64)
+            .bind(chunk.end_offset as i64)
+            .bind(chunk.first_line as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Takes the assembly step of a RUNNING operation whose chunks are all done.
+    pub async fn claim_assembly(&self, owner: &str, lease_millis: i64) -> Result<Option<OperationId>> {
+        let now = self.now_millis();
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT o.id FROM bulk_operations o
+                         WHERE o.status = 'RUNNING' AND (o.lease_until IS NULL OR o.lease_until < $3)
+                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0)
+                         ORDER BY o.id LIMIT 1)
+             RETURNING id",
+        )
+        .bind(owner)
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(id.map(OperationId))
+    }
+
+    /// Marks the operation COMPLETED with its assembled result, and drops the per-chunk results
+    /// it no longer needs, in one transaction. False if the assembly lease was lost.
+    pub async fn complete_operation(&self, id: OperationId, owner: &str, result_key: &str, file_size: u64) -> Result<bool> {
+        let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        let completed = sqlx::query(
+            "UPDATE bulk_operations SET status = 'COMPLETED', completed_at = $1, result_key = $2, file_size = $3,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = $4 AND status = 'RUNNING' AND lease_owner = $5",
+        )
+        .bind(now)
+        .bind(result_key)
+        .bind(file_size as i64)
+        .bind(id.0)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if completed {
+            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1").bind(id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(completed)
+    }
+
+    /// Fails an operation that cannot run at all (its input vanished), keeping what it counted.
+    pub async fn fail_operation(
+        &self,
+        id: OperationId,
+        error_code: stevedore_core::ErrorCode,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE bulk_operations SET status = 'FAILED', error_code = $1, lease_owner = NULL, lease_until = NULL
+             WHERE id = $2 AND status IN ('CREATED', 'RUNNING')",
+        )
+        .bind(error_code.as_str())
+        .bind(id.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Status of an operation regardless of shop; for the engine's own bookkeeping.
+    pub async fn operation_status(&self, id: OperationId) -> Result<Option<OperationStatus>> {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM bulk_operations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(status.map(|status| status.parse()).transpose()?)
+    }
+}

@@ -1,0 +1,94 @@
+//! Shops and their access tokens. A token names exactly one shop and carries its scopes.
+
+use crate::{Result, Store};
+use stevedore_core::ShopId;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shop {
+    pub id: ShopId,
+    pub domain: String,
+    pub webhook_secret: String,
+}
+
+/// Who is calling: the shop a token belongs to, and what the token may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub shop: Shop,
+    pub scopes: Vec<String>,
+}
+
+impl Caller {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        // A write scope implies its read scope, as Shopify grants it.
+        self.scopes.iter().any(|held| {
+            held == scope || scope.strip_prefix("read_").is_some_and(|rest| held.strip_prefix("write_") == Some(rest))
+        })
+    }
+}
+
+impl Store {
+    /// Creates the shop if it is new (keeping an existing shop's secret unless one is given) and
+    /// adds `token` to it.
+    pub async fn create_shop_token(
+        &self,
+        domain: &str,
+        token: &str,
+        scopes: &[String],
+        secret: &str,
+        replace_secret: bool,
+    ) -> Result<Shop> {
+        let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO shops (domain, webhook_secret, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (domain) DO UPDATE SET webhook_secret =
+                CASE WHEN $4 THEN excluded.webhook_secret ELSE shops.webhook_secret END",
+        )
+        .bind(domain)
+        .bind(secret)
+        .bind(now)
+        .bind(replace_secret)
+        .execute(&mut *tx)
+        .await?;
+        let (id, webhook_secret): (i64, String) =
+            sqlx::query_as("SELECT id, webhook_secret FROM shops WHERE domain = $1")
+                .bind(domain)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO access_tokens (token, shop_id, scopes, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (token) DO UPDATE SET shop_id = excluded.shop_id, scopes = excluded.scopes",
+        )
+        .bind(token)
+        .bind(id)
+        .bind(scopes.join(","))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Shop { id: ShopId(id), domain: domain.to_owned(), webhook_secret })
+    }
+
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>> {
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT s.id, s.domain, s.webhook_secret, t.scopes
+             FROM access_tokens t JOIN shops s ON s.id = t.shop_id WHERE t.token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, domain, webhook_secret, scopes)| Caller {
+            shop: Shop { id: ShopId(id), domain, webhook_secret },
+            scopes: scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        }))
+    }
+
+    pub async fn shop_by_domain(&self, domain: &str) -> Result<Option<Shop>> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, domain, webhook_secret FROM shops WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, domain, webhook_secret)| Shop { id: ShopId(id), domain, webhook_secret }))
+    }
+}
