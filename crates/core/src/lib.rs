@@ -7,9 +7,11 @@ pub mod clock;
 pub mod ids;
 pub mod limits;
 pub mod operation;
+pub mod user_error;
 pub mod version;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{Gid, GidError, OperationId, ProductId, ShopId};
 pub use operation::{BulkOperation, ErrorCode, OperationStatus, OperationType};
+pub use user_error::{BulkMutationErrorCode, BulkUserError};
 pub use version::ApiVersion;

@@ -285,3 +285,35 @@ impl Store {
         Ok(status.map(|status| status.parse()).transpose()?)
     }
 }
+
+impl Store {
+    /// The document and staged input of an operation, for the workers that run it.
+    pub async fn operation_input(&self, id: OperationId) -> Result<(String, Option<String>)> {
+        Ok(sqlx::query_as("SELECT query, staged_upload_key FROM bulk_operations WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    pub async fn operation_shop(&self, id: OperationId) -> Result<Option<ShopId>> {
+        let shop: Option<i64> = sqlx::query_scalar("SELECT shop_id FROM bulk_operations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(shop.map(ShopId))
+    }
+
+    /// Frees every operation and chunk lease. Only for a process that knows it is the sole
+    /// engine on this database, at start-up.
+    pub async fn release_all_leases(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! Admission of new operations: `bulkOperationRunMutation`'s validation, in Shopify's order of
+//! precedence, and the per-shop concurrency cap.
+
+use crate::executor::Executor;
+use crate::Engine;
+use stevedore_core::limits::{CLIENT_IDENTIFIER_MAX_CHARS, CLIENT_IDENTIFIER_MIN_CHARS, MAX_DOCUMENT_BYTES, MAX_STAGED_FILE_BYTES};
+use stevedore_core::{ApiVersion, BulkOperation, BulkUserError, OperationType, ShopId};
+use stevedore_store::operations::NewOperation;
+
+/// A request to run a bulk mutation, as the API received it.
+#[derive(Debug, Clone)]
+pub struct RunMutation {
+    pub shop_id: ShopId,
+    pub api_version: ApiVersion,
+    pub mutation: String,
+    pub staged_upload_path: String,
+    pub client_identifier: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdmissionError {
+    /// The request is refused with these userErrors.
+    #[error("refused: {0:?}")]
+    Refused(Vec<BulkUserError>),
+    #[error(transparent)]
+    Store(#[from] stevedore_store::StoreError),
+}
+
+impl From<BulkUserError> for AdmissionError {
+    fn from(error: BulkUserError) -> Self {
+        Self::Refused(vec![error])
+    }
+}
+
+/// The key prefix under which a shop's staged bulk inputs live.
+pub fn staged_prefix(shop_id: ShopId) -> String {
+    format!("tmp/{shop_id}/bulk/")
+}
+
+impl<E: Executor> Engine<E> {
+    /// Validates and admits a bulk mutation. The order of checks is the hosted API's: the
+    /// arguments, then the document, then the staged file, and the concurrency cap last (so a
+    /// missing or empty file is reported even when the shop is at its cap).
+    pub async fn run_mutation(&self, request: RunMutation) -> Result<BulkOperation, AdmissionError> {
+        if let Some(identifier) = &request.client_identifier {
+            let chars = identifier.chars().count();
+            if chars < CLIENT_IDENTIFIER_MIN_CHARS {
+                return Err(BulkUserError::client_identifier_too_short().into());
+            }
+            if chars > CLIENT_IDENTIFIER_MAX_CHARS {
+                return Err(BulkUserError::client_identifier_too_long().into());
+            }
+        }
+        if request.mutation.len() > MAX_DOCUMENT_BYTES {
+            return Err(BulkUserError::document_too_large(request.mutation.len()).into());
+        }
+        self.executor.prepare(&request.mutation)?;
+
+        let key = request.staged_upload_path.trim();
+        if !key.starts_with(&staged_prefix(request.shop_id)) {
+            return Err(BulkUserError::no_such_file().into());
+        }
+        let size = match self.blobs.size(key).await {
+            Ok(Some(size)) => size,
+            Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => return Err(BulkUserError::no_such_file().into()),
+            Err(error) => {
+                tracing::error!(blob.key = key, %error, "could not stat a staged upload");
+                return Err(BulkUserError::internal_file_server_error().into());
+            }
+        };
+        if size == 0 {
+            return Err(BulkUserError::empty_file().into());
+        }
+        if size > MAX_STAGED_FILE_BYTES {
+            return Err(BulkUserError::file_too_large().into());
+        }
+        let md5 = self.store.find_upload(request.shop_id, key).await?.map(|upload| upload.md5_hex);
+
+        let new = NewOperation {
+            shop_id: request.shop_id,
+            operation_type: OperationType::Mutation,
+            query: request.mutation,
+            api_version: request.api_version.to_string(),
+            client_identifier: request.client_identifier,
+            staged_upload_key: Some(key.to_owned()),
+            input_size: Some(size),
+            input_md5_hex: md5,
+        };
+        let cap = request.api_version.concurrent_operations_per_type();
+        match self.store.admit_operation(&new, cap).await? {
+            Ok(operation) => {
+                tracing::info!(bulk_operation.id = %operation.id, shop.id = %operation.shop_id, bytes = size, "bulk mutation admitted");
+                self.wake();
+                Ok(operation)
+            }
+            Err(in_progress) => {
+                Err(BulkUserError::operation_in_progress(OperationType::Mutation, &in_progress.running).into())
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The seam between the engine and whatever runs a line's mutation. The engine plans, claims
+//! and assembles; an executor validates the document once per operation and runs a claimed
+//! chunk's lines, committing their effects and results together.
+
+use crate::lines::Line;
+use std::future::Future;
+use stevedore_core::BulkUserError;
+use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
+
+/// A chunk handed to an executor: the claim to commit under and the lines to run.
+pub struct ChunkWork<'a, P> {
+    pub prepared: &'a P,
+    pub claim: &'a ChunkClaim,
+    pub lines: Vec<Line<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Effects and results committed.
+    Committed { lines: u64, error_lines: u64 },
+    /// The lease was taken over before commit; nothing was committed.
+    LeaseLost,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ExecutorError(pub String);
+
+impl From<stevedore_store::StoreError> for ExecutorError {
+    fn from(error: stevedore_store::StoreError) -> Self {
+        Self(error.to_string())
+    }
+}
+
+impl From<ChunkOutput> for ChunkOutcome {
+    fn from(output: ChunkOutput) -> Self {
+        Self::Committed { lines: output.lines, error_lines: output.error_lines }
+    }
+}
+
+pub trait Executor: Send + Sync + 'static {
+    /// A validated mutation document, parsed once per operation and reused for every line.
+    type Prepared: Send + Sync + 'static;
+
+    /// Validates a bulk mutation document, reporting problems as Shopify's `userErrors`.
+    fn prepare(&self, document: &str) -> Result<Self::Prepared, BulkUserError>;
+
+    /// Runs every line of the chunk and commits their effects with their result lines through
+    /// `Store::commit_chunk`, atomically. A line's failure is a result line, not an error; an
+    /// `Err` means nothing was committed and the chunk will be retried.
+    fn run_chunk(
+        &self,
+        work: ChunkWork<'_, Self::Prepared>,
+    ) -> impl Future<Output = Result<ChunkOutcome, ExecutorError>> + Send;
+}

@@ -1,0 +1,222 @@
+//! The worker loop: assemble finished operations, plan new ones, run chunks; sleep when idle.
+
+use crate::executor::{ChunkOutcome, ChunkWork, Executor};
+use crate::lines::{lines, ChunkPlanner};
+use crate::result_line::push_error_line;
+use crate::{Engine, OperationPlan};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use stevedore_core::limits::MAX_STAGED_FILE_BYTES;
+use stevedore_core::{ErrorCode, OperationId};
+use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
+use stevedore_store::Store;
+use tokio_util::sync::CancellationToken;
+
+/// Pause after a step failed for reasons outside the input (database or storage trouble).
+const FAILURE_BACKOFF: Duration = Duration::from_millis(500);
+
+impl<E: Executor> Engine<E> {
+    pub(crate) async fn work(self: Arc<Self>, index: usize, shutdown: CancellationToken) {
+        tracing::debug!(worker = index, owner = %self.owner, "worker started");
+        while !shutdown.is_cancelled() {
+            // Register for a wake-up before looking, so a notification between the look and
+            // the wait is not missed.
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.step().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(worker = index, %error, "worker step failed");
+                    tokio::time::sleep(FAILURE_BACKOFF).await;
+                    continue;
+                }
+            }
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep(self.config.idle_poll) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+        tracing::debug!(worker = index, "worker stopped");
+    }
+
+    /// Does one unit of work; false when there was none.
+    async fn step(&self) -> Result<bool, StepError> {
+        let lease = self.lease_millis();
+        if let Some(id) = self.store.claim_assembly(&self.owner, lease).await? {
+            self.assemble(id).await?;
+            return Ok(true);
+        }
+        if let Some(planning) = self.store.claim_planning(&self.owner, lease).await? {
+            self.plan(OperationId(planning.id), planning.staged_upload_key.as_deref()).await?;
+            return Ok(true);
+        }
+        if let Some(claim) = self.store.claim_chunk(&self.owner, lease).await? {
+            self.run_claimed(claim).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn lease_millis(&self) -> i64 {
+        self.config.lease.as_millis() as i64
+    }
+
+    /// Reads the staged input once, start to end, and records where its chunks begin and end.
+    async fn plan(&self, id: OperationId, staged_key: Option<&str>) -> Result<(), StepError> {
+        let Some(key) = staged_key else {
+            self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+            return Ok(());
+        };
+        let mut planner = ChunkPlanner::new(self.config.chunk_limits);
+        let (_, mut stream) = match self.blobs.get_stream(key).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::error!(bulk_operation.id = %id, blob.key = key, %error, "staged input unreadable; failing the operation");
+                self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+                return Ok(());
+            }
+        };
+        while let Some(piece) = stream.next().await {
+            planner.feed(&piece?);
+        }
+        let plan = planner.finish();
+        if plan.size > MAX_STAGED_FILE_BYTES {
+            // The file was replaced by a larger one after admission.
+            self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+            return Ok(());
+        }
+        if self.store.start_operation(id, &self.owner, plan.non_blank_lines, &plan.chunks).await? {
+            tracing::info!(bulk_operation.id = %id, lines = plan.non_blank_lines, chunks = plan.chunks.len(), "bulk operation running");
+            self.wake();
+        }
+        Ok(())
+    }
+
+    fn operation_plan(&self, id: OperationId) -> Option<Arc<OperationPlan<E::Prepared>>> {
+        self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&id).cloned()
+    }
+
+    async fn load_plan(&self, id: OperationId) -> Result<Arc<OperationPlan<E::Prepared>>, StepError> {
+        if let Some(plan) = self.operation_plan(id) {
+            return Ok(plan);
+        }
+        let (query, staged_key) = self.store.operation_input(id).await?;
+        let plan = Arc::new(OperationPlan { prepared: self.executor.prepare(&query), staged_key: staged_key.unwrap_or_default() });
+        let mut plans = self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Plans are small but operations are many over a process's life; forget old ones.
+        if plans.len() >= 256 {
+            plans.clear();
+        }
+        plans.insert(id, Arc::clone(&plan));
+        Ok(plan)
+    }
+
+    async fn run_claimed(&self, claim: ChunkClaim) -> Result<(), StepError> {
+        let plan = self.load_plan(claim.operation_id).await?;
+        let bytes = self.blobs.get_range(&plan.staged_key, claim.start_offset..claim.end_offset).await?;
+        let chunk_lines: Vec<_> = lines(&bytes, claim.first_line).collect();
+
+        let outcome = match &plan.prepared {
+            Ok(prepared) if claim.attempts <= self.config.max_chunk_attempts => {
+                let work = ChunkWork { prepared, claim: &claim, lines: chunk_lines };
+                self.with_lease_renewal(&claim, self.executor.run_chunk(work)).await?
+            }
+            Ok(_) => {
+                tracing::error!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, attempts = claim.attempts,
+                    "chunk failed too often; answering its lines with errors");
+                let message = "The line could not be processed: its part of the input failed repeatedly.";
+                self.commit_errors(&claim, chunk_lines.iter().map(|line| line.number), message).await?
+            }
+            // Validated at admission, so only a changed validator can land here.
+            Err(error) => self.commit_errors(&claim, chunk_lines.iter().map(|line| line.number), &error.message).await?,
+        };
+        match outcome {
+            ChunkOutcome::Committed { .. } => {
+                if !self.store.has_pending_chunks(claim.operation_id).await? {
+                    self.wake();
+                }
+            }
+            ChunkOutcome::LeaseLost => {
+                tracing::warn!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, "lease lost; chunk left to its new holder");
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the chunk's lease alive while `work` runs.
+    async fn with_lease_renewal<T>(&self, claim: &ChunkClaim, work: impl std::future::Future<Output = T>) -> T {
+        tokio::pin!(work);
+        let mut renewal = tokio::time::interval(self.config.lease / 3);
+        renewal.tick().await;
+        loop {
+            tokio::select! {
+                result = &mut work => return result,
+                _ = renewal.tick() => {
+                    match self.store.renew_chunk_lease(claim, self.lease_millis()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, "lease taken over while running"),
+                        Err(error) => tracing::warn!(%error, "could not renew a chunk lease"),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn commit_errors(
+        &self,
+        claim: &ChunkClaim,
+        line_numbers: impl Iterator<Item = u64>,
+        message: &str,
+    ) -> Result<ChunkOutcome, StepError> {
+        let mut output = ChunkOutput::default();
+        for number in line_numbers {
+            push_error_line(&mut output.jsonl, message, number);
+            output.lines += 1;
+            output.error_lines += 1;
+        }
+        let mut tx = self.store.begin_write().await?;
+        if !Store::commit_chunk(&mut tx, claim, &output).await? {
+            return Ok(ChunkOutcome::LeaseLost);
+        }
+        tx.commit().await.map_err(stevedore_store::StoreError::from)?;
+        Ok(output.into())
+    }
+
+    /// Concatenates the chunk results, in order, into the result object, then completes the
+    /// operation. Re-running after a crash rewrites the same object from the same rows.
+    async fn assemble(&self, id: OperationId) -> Result<(), StepError> {
+        let Some(shop_id) = self.store.operation_shop(id).await? else {
+            return Ok(());
+        };
+        let key = result_key(shop_id, id);
+        let results = self.store.chunk_results(id);
+        let stream = futures::stream::try_unfold(results, |mut results| async move {
+            Ok::<_, stevedore_store::StoreError>(results.next().await?.map(|bytes| (bytes::Bytes::from(bytes), results)))
+        });
+        let stored = self.blobs.put_stream(&key, Box::pin(stream), u64::MAX).await?;
+        if self.store.complete_operation(id, &self.owner, &key, stored.size).await? {
+            self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&id);
+            tracing::info!(bulk_operation.id = %id, bytes = stored.size, "bulk operation completed");
+        }
+        Ok(())
+    }
+}
+
+/// Where an operation's result JSONL is stored.
+pub fn result_key(shop_id: stevedore_core::ShopId, id: OperationId) -> String {
+    format!("results/{shop_id}/{id}/bulk-{id}.jsonl")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StepError {
+    #[error(transparent)]
+    Store(#[from] stevedore_store::StoreError),
+    #[error(transparent)]
+    Blob(#[from] stevedore_blob::BlobError),
+    #[error(transparent)]
+    Executor(#[from] crate::executor::ExecutorError),
+}
