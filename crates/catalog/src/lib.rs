@@ -1,1 +1,52 @@
-//! placeholder
+//! The embedded commerce catalog: products and collections with the Admin API's GraphQL types,
+//! mutations (`productCreate`, `productUpdate`, `collectionCreate`) and queries (`product`,
+//! `products`, `collection`), stored in the deployment's database.
+//!
+//! Resolvers write through a [`CatalogDb`] from the request context: the pool for a synchronous
+//! call, or the transaction of the chunk a bulk line runs in, so a line's writes commit (or roll
+//! back) together with its result.
+
+mod collection;
+mod db;
+mod handle;
+mod product;
+
+pub use collection::{Collection, CollectionInput};
+pub use db::CatalogDb;
+pub use product::{Product, ProductStatus};
+
+use async_graphql::MergedObject;
+
+/// Catalog fields of the Admin query root.
+#[derive(MergedObject, Default)]
+pub struct CatalogQuery(product::ProductQuery, collection::CollectionQuery);
+
+/// Catalog fields of the Admin mutation root.
+#[derive(MergedObject, Default)]
+pub struct CatalogMutation(product::ProductMutation, collection::CollectionMutation);
+
+/// `UserError`: a business-rule failure of a mutation, reported inside its payload.
+#[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub field: Option<Vec<String>>,
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], message: impl Into<String>) -> Self {
+        Self { field: Some(field.iter().map(|part| (*part).to_owned()).collect()), message: message.into() }
+    }
+}
+
+/// Reads a product or collection by global id, for `node(id:)`.
+pub async fn find_product(db: &CatalogDb, shop: stevedore_core::ShopId, id: i64) -> async_graphql::Result<Option<Product>> {
+    product::find(db, shop, id).await
+}
+
+pub async fn find_collection(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<Collection>> {
+    collection::find(db, shop, id).await
+}

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod ids;
 pub mod limits;
 pub mod operation;
+pub mod scalars;
 pub mod user_error;
 pub mod version;
 

@@ -1,0 +1,551 @@
+//! Products: GraphQL types, `productCreate` / `productUpdate`, `product` / `products`.
+
+use crate::db::CatalogDb;
+use crate::handle::{first_free, parameterize};
+use crate::UserError;
+use async_graphql::connection::{Connection, CursorType, Edge};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use futures::FutureExt;
+use stevedore_core::clock::from_millis;
+use stevedore_core::scalars::{DateTime, Html, UnsignedInt64};
+use stevedore_core::{Gid, ProductId, ShopId};
+
+const MAX_TITLE_CHARS: usize = 255;
+
+/// `ProductStatus`.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ProductStatus {
+    Active,
+    Archived,
+    Draft,
+}
+
+impl ProductStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Archived => "ARCHIVED",
+            Self::Draft => "DRAFT",
+        }
+    }
+
+    fn from_stored(text: &str) -> Self {
+        match text {
+            "ARCHIVED" => Self::Archived,
+            "DRAFT" => Self::Draft,
+            _ => Self::Active,
+        }
+    }
+}
+
+/// `SEOInput`.
+#[derive(InputObject, Clone, Debug, Default)]
+#[graphql(name = "SEOInput")]
+pub struct SeoInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+/// `SEO`.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "SEO")]
+pub struct Seo {
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The product attributes every product input carries, whichever argument delivered them.
+#[derive(Debug, Clone, Default)]
+struct ProductFields {
+    id: Option<ID>,
+    title: Option<String>,
+    description_html: Option<String>,
+    handle: Option<String>,
+    product_type: Option<String>,
+    vendor: Option<String>,
+    tags: Option<Vec<String>>,
+    status: Option<ProductStatus>,
+    template_suffix: Option<String>,
+    gift_card: Option<bool>,
+    seo: Option<SeoInput>,
+}
+
+/// The three product input types share their attributes; only the presence of `id` differs.
+macro_rules! product_input {
+    ($(#[$doc:meta])* $name:ident $(, $id:ident)?) => {
+        $(#[$doc])*
+        #[derive(InputObject, Clone, Debug, Default)]
+        pub struct $name {
+            $(pub $id: Option<ID>,)?
+            pub title: Option<String>,
+            pub description_html: Option<String>,
+            pub handle: Option<String>,
+            pub product_type: Option<String>,
+            pub vendor: Option<String>,
+            pub tags: Option<Vec<String>>,
+            pub status: Option<ProductStatus>,
+            pub template_suffix: Option<String>,
+            pub gift_card: Option<bool>,
+            pub seo: Option<SeoInput>,
+        }
+
+        impl From<$name> for ProductFields {
+            fn from(input: $name) -> Self {
+                ProductFields {
+                    $($id: input.$id,)?
+                    title: input.title,
+                    description_html: input.description_html,
+                    handle: input.handle,
+                    product_type: input.product_type,
+                    vendor: input.vendor,
+                    tags: input.tags,
+                    status: input.status,
+                    template_suffix: input.template_suffix,
+                    gift_card: input.gift_card,
+                    seo: input.seo,
+                    ..ProductFields::default()
+                }
+            }
+        }
+    };
+}
+
+product_input!(
+    /// `ProductInput`: the pre-2024-04 argument of `productCreate` / `productUpdate`.
+    ProductInput, id
+);
+product_input!(
+    /// `ProductCreateInput`: the `product:` argument of `productCreate`.
+    ProductCreateInput
+);
+product_input!(
+    /// `ProductUpdateInput`: the `product:` argument of `productUpdate`.
+    ProductUpdateInput, id
+);
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+struct ProductRow {
+    id: i64,
+    title: String,
+    handle: String,
+    description_html: String,
+    product_type: String,
+    vendor: String,
+    tags: String,
+    status: String,
+    template_suffix: Option<String>,
+    gift_card: bool,
+    seo_title: Option<String>,
+    seo_description: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const COLUMNS: &str = "id, title, handle, description_html, product_type, vendor, tags, status, template_suffix, \
+     gift_card, seo_title, seo_description, created_at, updated_at";
+
+/// `Product`.
+#[derive(Debug, Clone)]
+pub struct Product(ProductRow);
+
+#[Object]
+impl Product {
+    async fn id(&self) -> ID {
+        ID(ProductId(self.0.id).gid().to_string())
+    }
+    async fn legacy_resource_id(&self) -> UnsignedInt64 {
+        UnsignedInt64(self.0.id as u64)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn handle(&self) -> &str {
+        &self.0.handle
+    }
+    async fn description_html(&self) -> Html {
+        Html(self.0.description_html.clone())
+    }
+    async fn product_type(&self) -> &str {
+        &self.0.product_type
+    }
+    async fn vendor(&self) -> &str {
+        &self.0.vendor
+    }
+    async fn tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.0.tags).unwrap_or_default()
+    }
+    async fn status(&self) -> ProductStatus {
+        ProductStatus::from_stored(&self.0.status)
+    }
+    async fn template_suffix(&self) -> Option<&str> {
+        self.0.template_suffix.as_deref()
+    }
+    async fn is_gift_card(&self) -> bool {
+        self.0.gift_card
+    }
+    async fn seo(&self) -> Seo {
+        Seo { title: self.0.seo_title.clone(), description: self.0.seo_description.clone() }
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(from_millis(self.0.created_at))
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(from_millis(self.0.updated_at))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ProductCreatePayload {
+    product: Option<Product>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct ProductUpdatePayload {
+    product: Option<Product>,
+    user_errors: Vec<UserError>,
+}
+
+/// Tags as Shopify keeps them: split on commas, trimmed, without blanks or duplicates, sorted.
+fn normalize_tags(tags: &[String]) -> Vec<String> {
+    let mut normalized: Vec<String> = tags
+        .iter()
+        .flat_map(|tag| tag.split(','))
+        .map(|tag| tag.trim().to_owned())
+        .filter(|tag| !tag.is_empty())
+        .collect();
+    normalized.sort();
+    normalized.dedup();
+    normalized
+}
+
+fn validate_title(title: Option<&str>, required: bool) -> Option<UserError> {
+    match title {
+        None if !required => None,
+        Some(title) if !title.trim().is_empty() => {
+            (title.chars().count() > MAX_TITLE_CHARS).then(|| {
+                UserError::new(&["title"], format!("Title is too long (maximum is {MAX_TITLE_CHARS} characters)"))
+            })
+        }
+        _ => Some(UserError::new(&["title"], "Title can't be blank")),
+    }
+}
+
+fn shop(ctx: &Context<'_>) -> async_graphql::Result<ShopId> {
+    Ok(*ctx.data::<ShopId>()?)
+}
+
+fn now_millis(ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    Ok(ctx.data::<std::sync::Arc<dyn stevedore_core::Clock>>()?.now().timestamp_millis())
+}
+
+pub(crate) async fn find(db: &CatalogDb, shop: ShopId, id: i64) -> async_graphql::Result<Option<Product>> {
+    let row = db
+        .read(move |conn| {
+            async move {
+                sqlx::query_as::<_, ProductRow>(&format!("SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2"))
+                    .bind(id)
+                    .bind(shop.0)
+                    .fetch_optional(conn)
+                    .await
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(row.map(Product))
+}
+
+/// Handles already used by the shop that `base` could collide with.
+async fn taken_handles(conn: &mut stevedore_store::SqliteConnection, shop: ShopId, base: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT handle FROM products WHERE shop_id = $1 AND (handle = $2 OR handle LIKE $3)")
+        .bind(shop.0)
+        .bind(base)
+        .bind(format!("{}-%", base.replace('%', "\\%").replace('_', "\\_")))
+        .fetch_all(conn)
+        .await
+}
+
+enum Created {
+    Product(ProductRow),
+    HandleTaken(String),
+}
+
+async fn create(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -> async_graphql::Result<ProductCreatePayload> {
+    if let Some(error) = validate_title(fields.title.as_deref(), true) {
+        return Ok(ProductCreatePayload { product: None, user_errors: vec![error] });
+    }
+    let title = fields.title.clone().unwrap_or_default();
+    let explicit_handle = fields.handle.as_deref().map(parameterize).filter(|handle| !handle.is_empty());
+    let tags = serde_json::to_string(&normalize_tags(fields.tags.as_deref().unwrap_or_default()))?;
+    let created = db
+        .write(move |conn| {
+            async move {
+                let handle = match explicit_handle {
+                    Some(handle) => {
+                        if !taken_handles(conn, shop, &handle).await?.iter().all(|taken| taken != &handle) {
+                            return Ok(Created::HandleTaken(handle));
+                        }
+                        handle
+                    }
+                    None => {
+                        let base = Some(parameterize(&title)).filter(|base| !base.is_empty()).unwrap_or_else(|| "product".into());
+                        first_free(&base, &taken_handles(conn, shop, &base).await?)
+                    }
+                };
+                let seo = fields.seo.unwrap_or_default();
+                let row = sqlx::query_as::<_, ProductRow>(&format!(
+                    "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, status,
+                         template_suffix, gift_card, seo_title, seo_description, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                     RETURNING {COLUMNS}"
+                ))
+                .bind(shop.0)
+                .bind(&title)
+                .bind(&handle)
+                .bind(fields.description_html.unwrap_or_default())
+                .bind(fields.product_type.unwrap_or_default())
+                .bind(fields.vendor.unwrap_or_default())
+                .bind(&tags)
+                .bind(fields.status.unwrap_or(ProductStatus::Active).as_str())
+                .bind(fields.template_suffix)
+                .bind(fields.gift_card.unwrap_or(false))
+                .bind(seo.title)
+                .bind(seo.description)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(Created::Product(row))
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(match created {
+        Created::Product(row) => ProductCreatePayload { product: Some(Product(row)), user_errors: vec![] },
+        Created::HandleTaken(handle) => ProductCreatePayload {
+            product: None,
+            user_errors: vec![UserError::new(&["handle"], format!("Handle '{handle}' already in use. Please provide a new handle."))],
+        },
+    })
+}
+
+async fn update(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -> async_graphql::Result<ProductUpdatePayload> {
+    let refused = |error: UserError| Ok(ProductUpdatePayload { product: None, user_errors: vec![error] });
+    let Some(id) = fields.id.as_ref().and_then(|id| Gid::parse_as(id, "Product").ok()) else {
+        return refused(UserError::new(&["id"], "Product does not exist"));
+    };
+    if let Some(error) = validate_title(fields.title.as_deref(), false) {
+        return refused(error);
+    }
+    let handle = fields.handle.as_deref().map(parameterize).filter(|handle| !handle.is_empty());
+    let tags = match &fields.tags {
+        Some(tags) => Some(serde_json::to_string(&normalize_tags(tags))?),
+        None => None,
+    };
+    let seo = fields.seo.clone().unwrap_or_default();
+    let row = db
+        .write(move |conn| {
+            async move {
+            sqlx::query_as::<_, ProductRow>(&format!(
+                "UPDATE products SET title = COALESCE($1, title), handle = COALESCE($2, handle),
+                     description_html = COALESCE($3, description_html), product_type = COALESCE($4, product_type),
+                     vendor = COALESCE($5, vendor), tags = COALESCE($6, tags), status = COALESCE($7, status),
+                     template_suffix = COALESCE($8, template_suffix), gift_card = COALESCE($9, gift_card),
+                     seo_title = COALESCE($10, seo_title), seo_description = COALESCE($11, seo_description),
+                     updated_at = $12
+                 WHERE id = $13 AND shop_id = $14
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(fields.title)
+            .bind(handle)
+            .bind(fields.description_html)
+            .bind(fields.product_type)
+            .bind(fields.vendor)
+            .bind(tags)
+            .bind(fields.status.map(ProductStatus::as_str))
+            .bind(fields.template_suffix)
+            .bind(fields.gift_card)
+            .bind(seo.title)
+            .bind(seo.description)
+            .bind(now)
+            .bind(id)
+            .bind(shop.0)
+            .fetch_optional(conn)
+            .await
+            }
+            .boxed()
+        })
+        .await;
+    match row {
+        Ok(Some(row)) => Ok(ProductUpdatePayload { product: Some(Product(row)), user_errors: vec![] }),
+        Ok(None) => refused(UserError::new(&["id"], "Product does not exist")),
+        Err(error) if error.message.contains("UNIQUE") => {
+            refused(UserError::new(&["handle"], "Handle has already been taken"))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Picks the one product argument given; both or neither is a client mistake.
+fn one_of<A: Into<ProductFields>, B: Into<ProductFields>>(input: Option<A>, product: Option<B>) -> Result<ProductFields, UserError> {
+    match (input, product) {
+        (Some(input), None) => Ok(input.into()),
+        (None, Some(product)) => Ok(product.into()),
+        _ => Err(UserError { field: None, message: "Exactly one of the arguments input or product must be given.".into() }),
+    }
+}
+
+#[derive(Default)]
+pub struct ProductMutation;
+
+#[Object]
+impl ProductMutation {
+    /// Creates a product. `input` is the pre-2024-04 form of `product`.
+    async fn product_create(
+        &self,
+        ctx: &Context<'_>,
+        input: Option<ProductInput>,
+        product: Option<ProductCreateInput>,
+    ) -> async_graphql::Result<ProductCreatePayload> {
+        let fields = match one_of(input, product) {
+            Ok(fields) => fields,
+            Err(error) => return Ok(ProductCreatePayload { product: None, user_errors: vec![error] }),
+        };
+        create(ctx.data::<CatalogDb>()?, shop(ctx)?, fields, now_millis(ctx)?).await
+    }
+
+    /// Updates the product named by the input's `id`; absent attributes are left as they are.
+    async fn product_update(
+        &self,
+        ctx: &Context<'_>,
+        input: Option<ProductInput>,
+        product: Option<ProductUpdateInput>,
+    ) -> async_graphql::Result<ProductUpdatePayload> {
+        let fields = match one_of(input, product) {
+            Ok(fields) => fields,
+            Err(error) => return Ok(ProductUpdatePayload { product: None, user_errors: vec![error] }),
+        };
+        update(ctx.data::<CatalogDb>()?, shop(ctx)?, fields, now_millis(ctx)?).await
+    }
+}
+
+/// A product cursor: opaque to clients, the position in id order underneath.
+#[derive(Debug, Clone, Copy)]
+pub struct IdCursor(pub i64);
+
+impl CursorType for IdCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        let bytes = BASE64.decode(text).map_err(|_| "invalid cursor")?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
+        value["last_id"].as_i64().map(IdCursor).ok_or("invalid cursor")
+    }
+
+    fn encode_cursor(&self) -> String {
+        BASE64.encode(format!("{{\"last_id\":{}}}", self.0))
+    }
+}
+
+/// A window over rows ordered by id, in the direction and from the side a connection asks for.
+pub(crate) struct Window {
+    pub forward: bool,
+    pub limit: i64,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub reverse: bool,
+}
+
+impl Window {
+    pub fn from_arguments(
+        first: Option<i32>,
+        last: Option<i32>,
+        after: Option<String>,
+        before: Option<String>,
+        reverse: bool,
+    ) -> async_graphql::Result<Self> {
+        let (forward, count) = match (first, last) {
+            (Some(first), None) => (true, first),
+            (None, Some(last)) => (false, last),
+            (None, None) => return Err("you must provide one of first or last".into()),
+            (Some(_), Some(_)) => return Err("providing both first and last is not supported".into()),
+        };
+        if !(0..=250).contains(&count) {
+            return Err("The page size must be between 0 and 250.".into());
+        }
+        let decode = |cursor: Option<String>| -> async_graphql::Result<Option<i64>> {
+            cursor.map(|text| IdCursor::decode_cursor(&text).map(|cursor| cursor.0).map_err(Into::into)).transpose()
+        };
+        Ok(Self { forward, limit: i64::from(count), after: decode(after)?, before: decode(before)?, reverse })
+    }
+
+    /// `WHERE` and `ORDER BY` for the scan; `$2`/`$3` bind `after`/`before`, `$4` the limit + 1.
+    pub fn sql(&self) -> String {
+        let ascending = !self.reverse;
+        let (beyond_after, before_before) = if ascending { (">", "<") } else { ("<", ">") };
+        let scan_ascending = ascending == self.forward;
+        format!(
+            "($2 IS NULL OR id {beyond_after} $2) AND ($3 IS NULL OR id {before_before} $3) ORDER BY id {} LIMIT $4",
+            if scan_ascending { "ASC" } else { "DESC" }
+        )
+    }
+
+    /// Turns the scanned rows (limit + 1 at most) into a page in display order.
+    pub fn page<T: async_graphql::OutputType, F: Fn(&T) -> i64>(&self, mut rows: Vec<T>, id_of: F) -> Connection<IdCursor, T> {
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        if !self.forward {
+            rows.reverse();
+        }
+        let mut connection = Connection::new(!self.forward && more, self.forward && more);
+        connection.edges.extend(rows.into_iter().map(|row| Edge::new(IdCursor(id_of(&row)), row)));
+        connection
+    }
+}
+
+#[derive(Default)]
+pub struct ProductQuery;
+
+#[Object]
+impl ProductQuery {
+    /// A product of this shop by id.
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Product>> {
+        let Ok(id) = Gid::parse_as(&id, "Product") else {
+            return Ok(None);
+        };
+        find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await
+    }
+
+    /// This shop's products in id order.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default = false)] reverse: bool,
+    ) -> async_graphql::Result<Connection<IdCursor, Product>> {
+        let window = Window::from_arguments(first, last, after, before, reverse)?;
+        let shop = shop(ctx)?;
+        let sql = format!("SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {}", window.sql());
+        let (after, before, limit) = (window.after, window.before, window.limit + 1);
+        let rows = ctx
+            .data::<CatalogDb>()?
+            .read(move |conn| {
+                async move {
+                    sqlx::query_as::<_, ProductRow>(&sql)
+                        .bind(shop.0)
+                        .bind(after)
+                        .bind(before)
+                        .bind(limit)
+                        .fetch_all(conn)
+                        .await
+                }
+                .boxed()
+            })
+            .await?;
+        Ok(window.page(rows.into_iter().map(Product).collect(), |product| product.0.id))
+    }
+}

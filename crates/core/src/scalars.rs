@@ -1,0 +1,81 @@
+//! The Admin API's custom scalars, with the hosted API's wire formats: `DateTime` as
+//! `2026-07-04T23:47:25Z` (UTC, whole seconds), `UnsignedInt64` as a JSON string, `URL` and
+//! `HTML` as strings.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{SecondsFormat, Utc};
+
+/// `DateTime`: an ISO-8601 instant in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(text) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|at| DateTime(at.with_timezone(&Utc)))
+            .map_err(|_| InputValueError::custom(format!("invalid DateTime {text:?}")))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+}
+
+/// `UnsignedInt64`: serialized as a string, since JSON numbers lose precision past 2^53.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnsignedInt64(pub u64);
+
+#[Scalar(name = "UnsignedInt64")]
+impl ScalarType for UnsignedInt64 {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text.parse().map(UnsignedInt64).map_err(|_| InputValueError::expected_type(value)),
+            Value::Number(number) => number.as_u64().map(UnsignedInt64).ok_or_else(|| InputValueError::expected_type(value)),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+/// `URL`: an absolute URL, as a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url(pub String);
+
+#[Scalar(name = "URL")]
+impl ScalarType for Url {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => Ok(Url(text)),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// `HTML`: markup, as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Html(pub String);
+
+#[Scalar(name = "HTML")]
+impl ScalarType for Html {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => Ok(Html(text)),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
