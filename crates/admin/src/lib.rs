@@ -1,1 +1,22 @@
-//! placeholder
+//! The Admin GraphQL API: the schema (catalog, bulk operations, staged uploads, `node`), how a
+//! request is executed for an authenticated caller, and the embedded executor that runs a bulk
+//! operation's lines through the same schema.
+//!
+//! The HTTP edge authenticates and hands requests here; the engine hands chunks to
+//! [`EmbeddedExecutor`]. Both see one schema, so a bulk line answers exactly as the same
+//! synchronous call would.
+
+mod bulk;
+mod document;
+mod executor;
+mod node;
+mod schema;
+mod services;
+mod staged;
+mod types;
+mod variables;
+
+pub use document::PreparedMutation;
+pub use executor::EmbeddedExecutor;
+pub use schema::{build_schema, AdminSchema, MUTATION_ROOT};
+pub use services::{execute, AdminEngine, Services};

@@ -38,17 +38,19 @@ impl Signer {
         self.mac(message).verify_slice(&signature).is_ok()
     }
 
-    /// The message a download link signs: the object key and its expiry.
-    fn download_message(key: &str, expires_unix: i64) -> Vec<u8> {
-        format!("GET\n{key}\n{expires_unix}").into_bytes()
+    /// The message a link signs: the method it allows, the object key, and its expiry.
+    fn link_message(method: &str, key: &str, expires_unix: i64) -> Vec<u8> {
+        format!("{method}\n{key}\n{expires_unix}").into_bytes()
     }
 
-    pub fn sign_download(&self, key: &str, expires_unix: i64) -> String {
-        self.sign_hex(&Self::download_message(key, expires_unix))
+    /// Signs a link that lets its holder `GET` (download) or `PUT` (upload) one object until
+    /// `expires_unix`.
+    pub fn sign_link(&self, method: &str, key: &str, expires_unix: i64) -> String {
+        self.sign_hex(&Self::link_message(method, key, expires_unix))
     }
 
-    pub fn verify_download(&self, key: &str, expires_unix: i64, signature_hex: &str) -> bool {
-        self.verify_hex(&Self::download_message(key, expires_unix), signature_hex)
+    pub fn verify_link(&self, method: &str, key: &str, expires_unix: i64, signature_hex: &str) -> bool {
+        self.verify_hex(&Self::link_message(method, key, expires_unix), signature_hex)
     }
 }
 
@@ -57,13 +59,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn download_signatures_bind_key_and_expiry() {
+    fn link_signatures_bind_method_key_and_expiry() {
         let signer = Signer::new("secret");
-        let signature = signer.sign_download("results/1/bulk-1.jsonl", 1_800_000_000);
-        assert!(signer.verify_download("results/1/bulk-1.jsonl", 1_800_000_000, &signature));
-        assert!(!signer.verify_download("results/1/bulk-2.jsonl", 1_800_000_000, &signature));
-        assert!(!signer.verify_download("results/1/bulk-1.jsonl", 1_800_000_001, &signature));
-        assert!(!Signer::new("other").verify_download("results/1/bulk-1.jsonl", 1_800_000_000, &signature));
-        assert!(!signer.verify_download("results/1/bulk-1.jsonl", 1_800_000_000, "zz"));
+        let signature = signer.sign_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000);
+        assert!(signer.verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000, &signature));
+        assert!(!signer.verify_link("PUT", "results/1/bulk-1.jsonl", 1_800_000_000, &signature));
+        assert!(!signer.verify_link("GET", "results/1/bulk-2.jsonl", 1_800_000_000, &signature));
+        assert!(!signer.verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_001, &signature));
+        assert!(!Signer::new("other").verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000, &signature));
+        assert!(!signer.verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000, "zz"));
     }
 }

@@ -37,7 +37,7 @@ pub struct Collection(CollectionRow);
 
 #[Object]
 impl Collection {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(Gid::new("Collection", self.0.id).to_string())
     }
     async fn legacy_resource_id(&self) -> UnsignedInt64 {

@@ -152,7 +152,7 @@ pub struct Product(ProductRow);
 
 #[Object]
 impl Product {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(ProductId(self.0.id).gid().to_string())
     }
     async fn legacy_resource_id(&self) -> UnsignedInt64 {

@@ -1,0 +1,51 @@
+//! The `Node` interface and `node(id:)` / `nodes(ids:)`.
+
+use crate::bulk::BulkOperationObject;
+use async_graphql::{Context, Interface, Object, ID};
+use std::sync::Arc;
+use stevedore_catalog::{CatalogDb, Collection, Product};
+use stevedore_core::{Gid, OperationId, ShopId};
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    BulkOperation(BulkOperationObject),
+    Product(Product),
+    Collection(Collection),
+}
+
+async fn find(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>> {
+    let gid = Gid::parse(id).map_err(|error| async_graphql::Error::new(error.to_string()))?;
+    let shop = *ctx.data::<ShopId>()?;
+    let db = ctx.data::<CatalogDb>()?;
+    Ok(match gid.type_name.as_str() {
+        "BulkOperation" => {
+            let services = ctx.data::<Arc<crate::Services>>()?;
+            let store = services.engine.store();
+            store.operation(shop, OperationId(gid.id)).await?.map(|operation| Node::BulkOperation(BulkOperationObject(operation)))
+        }
+        "Product" => stevedore_catalog::find_product(db, shop, gid.id).await?.map(Node::Product),
+        "Collection" => stevedore_catalog::find_collection(db, shop, gid.id).await?.map(Node::Collection),
+        _ => None,
+    })
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object of this shop by global id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        find(ctx, &id).await
+    }
+
+    /// Several objects by global id, in the order asked; null where there is none.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in &ids {
+            found.push(find(ctx, id).await?);
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,30 @@
+//! The Admin schema's roots.
+
+use crate::bulk::{BulkMutation, BulkQuery};
+use crate::node::NodeQuery;
+use crate::staged::StagedUploadMutation;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use std::sync::Arc;
+use stevedore_catalog::{CatalogMutation, CatalogQuery};
+use stevedore_core::Clock;
+
+/// The mutation root's name, as the hosted API calls it.
+pub const MUTATION_ROOT: &str = "Mutation";
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "QueryRoot")]
+pub struct QueryRoot(CatalogQuery, BulkQuery, NodeQuery);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(CatalogMutation, BulkMutation, StagedUploadMutation);
+
+pub type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+pub fn build_schema(clock: Arc<dyn Clock>) -> AdminSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(clock)
+        .limit_depth(32)
+        .limit_complexity(10_000)
+        .finish()
+}

@@ -1,0 +1,47 @@
+//! What resolvers reach beyond the catalog: the engine, the signer, and the public URL that
+//! links are built from; and the one entry point that runs a request for a caller.
+
+use crate::executor::EmbeddedExecutor;
+use crate::schema::AdminSchema;
+use std::sync::Arc;
+use stevedore_blob::Signer;
+use stevedore_catalog::CatalogDb;
+use stevedore_core::ApiVersion;
+use stevedore_engine::Engine;
+use stevedore_store::shops::Caller;
+
+pub type AdminEngine = Engine<EmbeddedExecutor>;
+
+pub struct Services {
+    pub schema: AdminSchema,
+    pub engine: Arc<AdminEngine>,
+    pub signer: Signer,
+    /// Base URL clients reach this server at, without a trailing slash.
+    pub public_url: String,
+}
+
+impl Services {
+    /// The endpoint staged POST uploads go to.
+    pub fn upload_url(&self) -> String {
+        format!("{}/staged-uploads", self.public_url)
+    }
+
+    /// A link to `key` that allows `method` until `expires_unix`.
+    pub fn signed_link(&self, method: &str, key: &str, expires_unix: i64) -> String {
+        let signature = self.signer.sign_link(method, key, expires_unix);
+        let route = if method == "PUT" { "staged-uploads" } else { "bulk-results" };
+        format!("{}/{route}/{key}?expires={expires_unix}&signature={signature}", self.public_url)
+    }
+}
+
+/// Runs an Admin API request for an authenticated caller.
+pub async fn execute(
+    services: &Arc<Services>,
+    caller: Caller,
+    version: ApiVersion,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let db = CatalogDb::Pool(services.engine.store().pool().clone());
+    let request = request.data(caller.shop.id).data(caller).data(version).data(db).data(Arc::clone(services));
+    services.schema.execute(request).await
+}

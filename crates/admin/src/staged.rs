@@ -1,0 +1,159 @@
+//! `stagedUploadsCreate`: signed targets for uploading a bulk mutation's JSONL input.
+
+use crate::services::Services;
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use std::sync::Arc;
+use stevedore_blob::PostPolicy;
+use stevedore_catalog::UserError;
+use stevedore_core::limits::{upload_policy_ttl, MAX_STAGED_FILE_BYTES};
+use stevedore_core::scalars::{UnsignedInt64, Url};
+use stevedore_core::{Clock, ShopId};
+
+
+/// How long a signed PUT URL stays valid, as the hosted API issues them.
+const PUT_URL_TTL_SECONDS: i64 = 604_800;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum StagedUploadTargetGenerateUploadResource {
+    BulkMutationVariables,
+    CollectionImage,
+    DisputeFileUpload,
+    File,
+    Image,
+    #[graphql(name = "MODEL_3D")]
+    Model3d,
+    ProductImage,
+    ReturnLabel,
+    ShopImage,
+    UrlRedirectImport,
+    Video,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum StagedUploadHttpMethodType {
+    Post,
+    Put,
+}
+
+/// `StagedUploadInput`.
+#[derive(InputObject)]
+pub struct StagedUploadInput {
+    resource: StagedUploadTargetGenerateUploadResource,
+    filename: String,
+    mime_type: String,
+    #[graphql(default_with = "StagedUploadHttpMethodType::Put")]
+    http_method: StagedUploadHttpMethodType,
+    file_size: Option<UnsignedInt64>,
+}
+
+#[derive(SimpleObject)]
+pub struct StagedUploadParameter {
+    name: String,
+    value: String,
+}
+
+/// `StagedMediaUploadTarget`.
+#[derive(SimpleObject)]
+pub struct StagedMediaUploadTarget {
+    url: Option<Url>,
+    resource_url: Option<Url>,
+    parameters: Vec<StagedUploadParameter>,
+}
+
+#[derive(SimpleObject)]
+pub struct StagedUploadsCreatePayload {
+    staged_targets: Option<Vec<StagedMediaUploadTarget>>,
+    user_errors: Vec<UserError>,
+}
+
+/// A file name safe to use as the last segment of an object key.
+fn safe_filename(filename: &str) -> String {
+    filename
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct StagedUploadMutation;
+
+#[Object]
+impl StagedUploadMutation {
+    /// Creates signed targets to upload files to. Only `BULK_MUTATION_VARIABLES` is served here.
+    async fn staged_uploads_create(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<StagedUploadInput>,
+    ) -> async_graphql::Result<StagedUploadsCreatePayload> {
+        let services = ctx.data::<Arc<Services>>()?;
+        let shop = *ctx.data::<ShopId>()?;
+        let now = ctx.data::<Arc<dyn Clock>>()?.now();
+        let mut user_errors = Vec::new();
+        for (index, target) in input.iter().enumerate() {
+            let field = |name: &str| vec!["input".to_owned(), index.to_string(), name.to_owned()];
+            if target.resource != StagedUploadTargetGenerateUploadResource::BulkMutationVariables {
+                user_errors.push(UserError {
+                    field: Some(field("resource")),
+                    message: "Only BULK_MUTATION_VARIABLES uploads are supported.".to_owned(),
+                });
+            }
+            if safe_filename(&target.filename).trim_matches('_').is_empty() {
+                user_errors.push(UserError { field: Some(field("filename")), message: "Filename can't be blank".to_owned() });
+            }
+            if target.file_size.is_some_and(|size| size.0 > MAX_STAGED_FILE_BYTES) {
+                user_errors.push(UserError {
+                    field: Some(field("fileSize")),
+                    message: "The input file size exceeds the maximum allowed size of 100 MB.".to_owned(),
+                });
+            }
+        }
+        if !user_errors.is_empty() {
+            return Ok(StagedUploadsCreatePayload { staged_targets: None, user_errors });
+        }
+        let targets = input
+            .into_iter()
+            .map(|target| {
+                let key = format!(
+                    "{}{}/{}",
+                    stevedore_engine::coordinator::staged_prefix(shop),
+                    uuid::Uuid::new_v4(),
+                    safe_filename(&target.filename)
+                );
+                match target.http_method {
+                    StagedUploadHttpMethodType::Post => {
+                        let policy = PostPolicy::issue(
+                            &services.signer,
+                            services.engine.blobs().bucket(),
+                            &key,
+                            &target.mime_type,
+                            MAX_STAGED_FILE_BYTES,
+                            now,
+                            now + upload_policy_ttl(),
+                        );
+                        StagedMediaUploadTarget {
+                            url: Some(Url(services.upload_url())),
+                            resource_url: Some(Url(services.upload_url())),
+                            parameters: policy
+                                .parameters
+                                .into_iter()
+                                .map(|(name, value)| StagedUploadParameter { name, value })
+                                .collect(),
+                        }
+                    }
+                    StagedUploadHttpMethodType::Put => {
+                        let link = services.signed_link("PUT", &key, now.timestamp() + PUT_URL_TTL_SECONDS);
+                        StagedMediaUploadTarget {
+                            url: Some(Url(link.clone())),
+                            resource_url: Some(Url(link)),
+                            parameters: vec![
+                                StagedUploadParameter { name: "content_type".into(), value: target.mime_type },
+                                StagedUploadParameter { name: "acl".into(), value: "private".into() },
+                            ],
+                        }
+                    }
+                }
+            })
+            .collect();
+        Ok(StagedUploadsCreatePayload { staged_targets: Some(targets), user_errors: vec![] })
+    }
+}

@@ -1,0 +1,75 @@
+//! What the bulk validators need to know about the Admin schema (fields and their types,
+//! input objects, enums), read once from the schema's own SDL.
+
+use async_graphql_parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone)]
+pub struct InputField {
+    pub name: String,
+    pub ty: Type,
+    pub has_default: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct TypeIndex {
+    /// Object and interface types: field name → the field's type.
+    pub outputs: HashMap<String, HashMap<String, Type>>,
+    pub inputs: HashMap<String, Vec<InputField>>,
+    pub enums: HashMap<String, Vec<String>>,
+    pub scalars: HashSet<String>,
+}
+
+impl TypeIndex {
+    pub fn from_sdl(sdl: &str) -> Self {
+        let document = async_graphql_parser::parse_schema(sdl).expect("the schema's own SDL parses");
+        let mut index = TypeIndex::default();
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else { continue };
+            let definition = definition.node;
+            let name = definition.name.node.to_string();
+            match definition.kind {
+                TypeKind::Object(object) => {
+                    let fields = object.fields.into_iter().map(|f| (f.node.name.node.to_string(), f.node.ty.node)).collect();
+                    index.outputs.insert(name, fields);
+                }
+                TypeKind::Interface(interface) => {
+                    let fields = interface.fields.into_iter().map(|f| (f.node.name.node.to_string(), f.node.ty.node)).collect();
+                    index.outputs.insert(name, fields);
+                }
+                TypeKind::InputObject(input) => {
+                    let fields = input
+                        .fields
+                        .into_iter()
+                        .map(|f| InputField {
+                            name: f.node.name.node.to_string(),
+                            ty: f.node.ty.node,
+                            has_default: f.node.default_value.is_some(),
+                        })
+                        .collect();
+                    index.inputs.insert(name, fields);
+                }
+                TypeKind::Enum(enumeration) => {
+                    let values = enumeration.values.into_iter().map(|v| v.node.value.node.to_string()).collect();
+                    index.enums.insert(name, values);
+                }
+                TypeKind::Scalar => {
+                    index.scalars.insert(name);
+                }
+                TypeKind::Union(_) => {}
+            }
+        }
+        for builtin in ["String", "Int", "Float", "Boolean", "ID"] {
+            index.scalars.insert(builtin.to_owned());
+        }
+        index
+    }
+}
+
+/// The named type at the bottom of a (list / non-null) type.
+pub fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => named(inner),
+    }
+}
