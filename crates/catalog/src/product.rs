@@ -194,6 +194,49 @@ impl Product {
     async fn updated_at(&self) -> DateTime {
         DateTime(from_millis(self.0.updated_at))
     }
+
+    /// The product's variants. The embedded catalog keeps no options, so every product has
+    /// exactly the default variant the hosted API creates with it ("Default Title").
+    async fn variants(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default = false)] reverse: bool,
+    ) -> async_graphql::Result<Connection<IdCursor, ProductVariant>> {
+        let window = Window::from_arguments(first, last, after, before, reverse)?;
+        let id = self.0.id;
+        let in_window = window.after.is_none_or(|after| if reverse { id < after } else { id > after })
+            && window.before.is_none_or(|before| if reverse { id > before } else { id < before });
+        let variants = if in_window { vec![ProductVariant { product_id: id }] } else { vec![] };
+        Ok(window.page(variants, |variant| variant.product_id))
+    }
+}
+
+/// `ProductVariant`: the default variant of a product (its id mirrors the product's).
+#[derive(Debug, Clone)]
+pub struct ProductVariant {
+    product_id: i64,
+}
+
+#[Object]
+impl ProductVariant {
+    async fn id(&self) -> ID {
+        ID(Gid::new("ProductVariant", self.product_id).to_string())
+    }
+    async fn title(&self) -> &str {
+        "Default Title"
+    }
+    async fn sku(&self) -> Option<String> {
+        None
+    }
+    async fn price(&self) -> &str {
+        "0.00"
+    }
+    async fn inventory_quantity(&self) -> i32 {
+        0
+    }
 }
 
 #[derive(SimpleObject)]

@@ -1,1 +1,179 @@
-fn main() {}
+//! `stevedore`: the one binary. `serve` runs the API and the engine, `worker` only the engine,
+//! `import` the whole bulk-import flow from the command line, `shops` manages shops and tokens,
+//! `migrate` prepares the database.
+
+mod import;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use stevedore_api::{App, AppConfig};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "stevedore", version, about = "A self-hostable bulk-operation engine with staged uploads")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Admin API (and, unless --no-worker, run the engine).
+    Serve(ServeArgs),
+    /// Run only the engine: plan, run and assemble bulk operations; no HTTP.
+    Worker(StoreArgs),
+    /// Import a JSONL file through the whole bulk flow and print a summary.
+    Import(import::ImportArgs),
+    /// Manage shops and their access tokens.
+    Shops {
+        #[command(subcommand)]
+        command: ShopsCommand,
+    },
+    /// Create or upgrade the database schema.
+    Migrate(StoreArgs),
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Folder for the SQLite file and the blob folder.
+    #[arg(long, env = "STEVEDORE_DATA_DIR", default_value = "./stevedore-data")]
+    data_dir: PathBuf,
+    /// Database URL (sqlite://path); default: <data dir>/stevedore.db.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Blob store URL (file:///path); default: <data dir>/blobs.
+    #[arg(long, env = "STEVEDORE_BLOB_URL")]
+    blob_url: Option<String>,
+    /// Engine worker tasks in this process.
+    #[arg(long, env = "STEVEDORE_WORKERS", default_value_t = 2)]
+    workers: usize,
+}
+
+impl StoreArgs {
+    pub fn config(&self) -> AppConfig {
+        let mut config = AppConfig::new(&self.data_dir);
+        config.database_url = self.database_url.clone();
+        config.blob_url = self.blob_url.clone();
+        config.engine.workers = self.workers;
+        config
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "STEVEDORE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Base URL clients reach this server at (upload and result links are built from it);
+    /// default: http://<listen address>.
+    #[arg(long, env = "STEVEDORE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Serve the API only; leave the engine to `stevedore worker` processes.
+    #[arg(long)]
+    no_worker: bool,
+}
+
+#[derive(Subcommand)]
+enum ShopsCommand {
+    /// Create a shop (or add a token to an existing one) and print its token and webhook secret.
+    Create {
+        /// The shop's domain, e.g. demo.myshopify.com.
+        domain: String,
+        /// The access token to create; default: a random shpat_ token.
+        #[arg(long)]
+        token: Option<String>,
+        /// Comma-separated access scopes; default: all.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+        /// The shop's webhook secret; default: keep the existing one, or a random one for a new shop.
+        #[arg(long)]
+        secret: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+const ALL_SCOPES: &[&str] = &["read_products", "write_products", "read_customers", "write_customers"];
+
+pub fn random_token(prefix: &str) -> String {
+    format!("{prefix}{}", hex::encode(rand::random::<[u8; 16]>()))
+}
+
+async fn shutdown_signal(shutdown: CancellationToken) {
+    let terminate = async {
+        #[cfg(unix)]
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+    let address = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let app = App::open(&args.store.config(), &public_url).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_signal(shutdown.clone()));
+    let mut workers = if args.no_worker { tokio::task::JoinSet::new() } else { app.start_workers(shutdown.clone()).await? };
+    tracing::info!(%address, %public_url, "serving the Admin API");
+    println!("stevedore listening on http://{address} (public URL {public_url})");
+    app.serve(listener, shutdown).await?;
+    while workers.join_next().await.is_some() {}
+    Ok(())
+}
+
+async fn worker(args: StoreArgs) -> Result<()> {
+    let app = App::open(&args.config(), "http://127.0.0.1").await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_signal(shutdown.clone()));
+    let mut workers = app.start_workers(shutdown).await?;
+    while workers.join_next().await.is_some() {}
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let quiet = matches!(cli.command, Command::Import(_));
+    let default_filter = if quiet { "warn" } else { "info" };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Worker(args) => worker(args).await,
+        Command::Import(args) => import::run(args).await,
+        Command::Migrate(args) => {
+            args.config().open_store().await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Shops { command: ShopsCommand::Create { domain, token, scopes, secret, store } } => {
+            let store = store.config().open_store().await?;
+            let token = token.unwrap_or_else(|| random_token("shpat_"));
+            let scopes = scopes.unwrap_or_else(|| ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect());
+            let replace_secret = secret.is_some();
+            let secret = secret.unwrap_or_else(|| random_token(""));
+            let shop = store.create_shop_token(&domain, &token, &scopes, &secret, replace_secret).await?;
+            println!("shop:           {} (id {})", shop.domain, shop.id);
+            println!("access token:   {token}");
+            println!("webhook secret: {}", shop.webhook_secret);
+            Ok(())
+        }
+    }
+}

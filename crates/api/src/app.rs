@@ -1,0 +1,121 @@
+//! A server process assembled from its parts: store, blob store, schema, engine, HTTP routes.
+
+use crate::{graphql, results, uploads};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+use std::path::PathBuf;
+use std::sync::Arc;
+use stevedore_admin::{build_schema, EmbeddedExecutor, Services};
+use stevedore_blob::{BlobStore, Signer};
+use stevedore_core::{Clock, SystemClock};
+use stevedore_engine::{Engine, EngineConfig};
+use stevedore_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Holds the SQLite file and the blob folder unless URLs say otherwise.
+    pub data_dir: PathBuf,
+    /// `sqlite://...`; default: `<data dir>/stevedore.db`.
+    pub database_url: Option<String>,
+    /// `file:///...`; default: `<data dir>/blobs`.
+    pub blob_url: Option<String>,
+    pub engine: EngineConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            database_url: None,
+            blob_url: None,
+            engine: EngineConfig::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Opens the database alone (for the `shops` and `migrate` commands).
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        Ok(match &self.database_url {
+            Some(url) if url.starts_with("sqlite:") => Store::open_url(url, self.clock.clone()).await?,
+            Some(url) => anyhow::bail!("unsupported database url {url:?}: expected sqlite://path"),
+            None => Store::open_sqlite(&self.data_dir.join("stevedore.db"), self.clock.clone()).await?,
+        })
+    }
+
+    fn open_blobs(&self) -> anyhow::Result<BlobStore> {
+        Ok(match &self.blob_url {
+            Some(url) => BlobStore::from_url(url)?,
+            None => BlobStore::local(&self.data_dir.join("blobs"))?,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Arc<Services>,
+}
+
+/// A running server's parts, before or after it starts serving.
+pub struct App {
+    state: AppState,
+}
+
+impl App {
+    /// Opens every part. `public_url` is where clients reach this server (links are built from it).
+    pub async fn open(config: &AppConfig, public_url: &str) -> anyhow::Result<Self> {
+        let store = config.open_store().await?;
+        let blobs = config.open_blobs()?;
+        let secret = store.setting_or_insert("signing_secret", random_hex).await?;
+        let schema = build_schema(config.clock.clone());
+        let executor = Arc::new(EmbeddedExecutor::new(schema.clone(), store.clone()));
+        let engine = Engine::new(store, blobs, executor, config.engine.clone());
+        let services = Services {
+            schema,
+            engine,
+            signer: Signer::new(secret.into_bytes()),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        };
+        Ok(Self { state: AppState { services: Arc::new(services) } })
+    }
+
+    pub fn services(&self) -> &Arc<Services> {
+        &self.state.services
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/admin/api/{version}/graphql.json", post(graphql::handle))
+            .route("/staged-uploads", post(uploads::post))
+            .route("/staged-uploads/", post(uploads::post))
+            .route("/staged-uploads/{*key}", put(uploads::put))
+            // Uploads are bounded by their policy while they stream, not by a buffer limit.
+            .layer(DefaultBodyLimit::disable())
+            .route("/bulk-results/{*key}", get(results::download))
+            .route("/healthz", get(|| async { "ok" }))
+            .with_state(self.state.clone())
+            .layer(tower_http::trace::TraceLayer::new_for_http())
+    }
+
+    /// Starts this process's engine workers. As the embedded default is one process per data
+    /// directory, leases left by an earlier run are released first, so a restart resumes at once.
+    pub async fn start_workers(&self, shutdown: CancellationToken) -> anyhow::Result<tokio::task::JoinSet<()>> {
+        let engine = &self.state.services.engine;
+        engine.release_abandoned_leases().await?;
+        Ok(engine.spawn_workers(shutdown))
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` is cancelled.
+    pub async fn serve(&self, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+        axum::serve(listener, self.router()).with_graceful_shutdown(async move { shutdown.cancelled().await }).await?;
+        Ok(())
+    }
+}
+
+fn random_hex() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
