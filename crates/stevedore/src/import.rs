@@ -81,6 +81,8 @@ pub async fn run(args: ImportArgs) -> Result<()> {
 
     // Without --server, serve the API in this process on a loopback port and talk to it over HTTP.
     let shutdown = CancellationToken::new();
+    // Dropping a JoinSet aborts its tasks: the workers must live as long as the import.
+    let mut workers = tokio::task::JoinSet::new();
     let (base_url, token, default_dir) = match (&args.server, &args.token) {
         (Some(server), Some(token)) => (server.clone(), token.clone(), PathBuf::from(".")),
         _ => {
@@ -95,7 +97,7 @@ pub async fn run(args: ImportArgs) -> Result<()> {
                 .store()
                 .create_shop_token("import.stevedore.local", &token, &scopes, &random_token(""), false)
                 .await?;
-            app.start_workers(shutdown.clone()).await?;
+            workers = app.start_workers(shutdown.clone()).await?;
             let serving = shutdown.clone();
             tokio::spawn(async move { app.serve(listener, serving).await });
             (base_url, token, config.data_dir.join("results"))
@@ -135,6 +137,7 @@ pub async fn run(args: ImportArgs) -> Result<()> {
     client.download(url, &output).await?;
     let elapsed = started.elapsed();
     shutdown.cancel();
+    while workers.join_next().await.is_some() {}
 
     let (lines, with_errors) = summarize(&output)?;
     println!();
