@@ -48,6 +48,9 @@ pub struct StoreArgs {
     /// Engine worker tasks in this process.
     #[arg(long, env = "STEVEDORE_WORKERS", default_value_t = 2)]
     workers: usize,
+    /// Input lines per chunk: the unit a worker claims, runs and commits at once.
+    #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 1000)]
+    chunk_lines: u64,
 }
 
 impl StoreArgs {
@@ -56,6 +59,7 @@ impl StoreArgs {
         config.database_url = self.database_url.clone();
         config.blob_url = self.blob_url.clone();
         config.engine.workers = self.workers;
+        config.engine.chunk_limits.max_lines = self.chunk_lines.max(1);
         config
     }
 }

@@ -1,0 +1,201 @@
+//! A real server on 127.0.0.1:0 over a temporary data directory, and the calls tests make to it.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use stevedore_api::{App, AppConfig};
+use stevedore_core::{Clock, ManualClock};
+use tokio_util::sync::CancellationToken;
+
+pub const PRODUCT_CREATE: &str = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id title } userErrors { field message } } }";
+
+pub struct TestServer {
+    pub base_url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+    pub app: Arc<App>,
+    pub clock: Option<ManualClock>,
+    shutdown: CancellationToken,
+    _workers: tokio::task::JoinSet<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub struct Options {
+    pub clock: Option<ManualClock>,
+    pub chunk_lines: u64,
+    pub workers: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { clock: None, chunk_lines: 1000, workers: true }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = AppConfig::new(dir.path());
+        if let Some(clock) = &options.clock {
+            config.clock = Arc::new(clock.clone()) as Arc<dyn Clock>;
+        }
+        config.engine.chunk_limits.max_lines = options.chunk_lines;
+        config.engine.idle_poll = Duration::from_millis(20);
+        let app = Arc::new(App::open(&config, &base_url).await.unwrap());
+        let token = "shpat_test_token".to_owned();
+        app.services()
+            .engine
+            .store()
+            .create_shop_token("test.myshopify.com", &token, &["write_products".to_owned()], "hush", false)
+            .await
+            .unwrap();
+        let shutdown = CancellationToken::new();
+        let workers = if options.workers { app.start_workers(shutdown.clone()).await.unwrap() } else { Default::default() };
+        let serving = Arc::clone(&app);
+        let stop = shutdown.clone();
+        tokio::spawn(async move { serving.serve(listener, stop).await });
+        Self {
+            base_url,
+            token,
+            http: reqwest::Client::new(),
+            app,
+            clock: options.clock,
+            shutdown,
+            _workers: workers,
+            _dir: dir,
+        }
+    }
+
+    /// Another shop on the same server, with its own token.
+    pub async fn add_shop(&self, domain: &str, token: &str) {
+        self.app.services().engine.store().create_shop_token(domain, token, &[], "hush", false).await.unwrap();
+    }
+
+    pub async fn graphql_as(&self, token: &str, version: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/admin/api/{version}/graphql.json", self.base_url))
+            .header("X-Shopify-Access-Token", token)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_as(&self.token, "2026-01", query, variables).await
+    }
+
+    /// `stagedUploadsCreate` with POST: the target's url and its parameters in order.
+    pub async fn stage(&self) -> (String, Vec<(String, String)>) {
+        let body = self
+            .graphql(
+                "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }",
+                json!({"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "bulk_op_vars", "mimeType": "text/jsonl", "httpMethod": "POST"}]}),
+            )
+            .await;
+        let target = &body["data"]["stagedUploadsCreate"]["stagedTargets"][0];
+        let parameters = target["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap().to_owned(), p["value"].as_str().unwrap().to_owned()))
+            .collect();
+        (target["url"].as_str().unwrap().to_owned(), parameters)
+    }
+
+    /// Posts a multipart form of `fields` in order, then `file` last (unless `file` is None).
+    pub async fn post_form(&self, url: &str, fields: &[(String, String)], file: Option<&[u8]>) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.clone(), value.clone());
+        }
+        if let Some(file) = file {
+            form = form.part("file", reqwest::multipart::Part::bytes(file.to_vec()).file_name("products.jsonl"));
+        }
+        self.http.post(url).multipart(form).send().await.unwrap()
+    }
+
+    /// Stages and uploads `content`; returns the key to pass as `stagedUploadPath`.
+    pub async fn upload(&self, content: &str) -> String {
+        let (url, parameters) = self.stage().await;
+        let response = self.post_form(&url, &parameters, Some(content.as_bytes())).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        parameters.iter().find(|(name, _)| name == "key").unwrap().1.clone()
+    }
+
+    pub async fn run_mutation_as(&self, token: &str, version: &str, mutation: &str, path: &str) -> Value {
+        let body = self
+            .graphql_as(
+                token,
+                version,
+                "mutation($mutation: String!, $path: String!, $clientIdentifier: String) { bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $path, clientIdentifier: $clientIdentifier) { bulkOperation { id status type errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl query } userErrors { field message code } } }",
+                json!({"mutation": mutation, "path": path}),
+            )
+            .await;
+        body["data"]["bulkOperationRunMutation"].clone()
+    }
+
+    pub async fn run_mutation(&self, mutation: &str, path: &str) -> Value {
+        self.run_mutation_as(&self.token, "2026-01", mutation, path).await
+    }
+
+    pub async fn operation(&self, id: &str) -> Value {
+        let body = self
+            .graphql(
+                "query($id: ID!) { bulkOperation(id: $id) { id status type errorCode createdAt completedAt objectCount rootObjectCount fileSize url partialDataUrl query } }",
+                json!({"id": id}),
+            )
+            .await;
+        body["data"]["bulkOperation"].clone()
+    }
+
+    /// Polls until the operation is terminal.
+    pub async fn wait(&self, id: &str) -> Value {
+        for _ in 0..3000 {
+            let operation = self.operation(id).await;
+            if matches!(operation["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELED" | "EXPIRED")) {
+                return operation;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("operation {id} did not finish");
+    }
+
+    pub async fn get(&self, url: &str) -> reqwest::Response {
+        self.http.get(url).send().await.unwrap()
+    }
+
+    /// Uploads `content`, runs `mutation` over it, waits, and returns the operation and its result lines.
+    pub async fn import(&self, content: &str, mutation: &str) -> (Value, Vec<Value>) {
+        let key = self.upload(content).await;
+        let run = self.run_mutation(mutation, &key).await;
+        assert_eq!(run["userErrors"], json!([]), "{run}");
+        let operation = self.wait(run["bulkOperation"]["id"].as_str().unwrap()).await;
+        assert_eq!(operation["status"], "COMPLETED", "{operation}");
+        let text = self.get(operation["url"].as_str().unwrap()).await.text().await.unwrap();
+        let lines = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        (operation, lines)
+    }
+}
+
+/// `n` lines of productCreate variables with distinct titles.
+pub fn product_lines(n: usize) -> String {
+    (0..n).map(|i| format!("{{\"input\":{{\"title\":\"Board {i}\",\"productType\":\"Snowboard\",\"vendor\":\"JadedPixel\"}}}}\n")).collect()
+}
