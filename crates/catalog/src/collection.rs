@@ -2,6 +2,7 @@
 
 use crate::db::CatalogDb;
 use crate::handle::{first_free, parameterize};
+use crate::product::{taken_handles, HandleTable};
 use crate::UserError;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use futures::FutureExt;
@@ -106,13 +107,7 @@ impl CollectionMutation {
             .data::<CatalogDb>()?
             .write(move |conn| {
                 async move {
-                    let taken: Vec<String> =
-                        sqlx::query_scalar("SELECT handle FROM collections WHERE shop_id = $1 AND (handle = $2 OR handle LIKE $3)")
-                            .bind(shop.0)
-                            .bind(&base)
-                            .bind(format!("{base}-%"))
-                            .fetch_all(&mut *conn)
-                            .await?;
+                    let taken = taken_handles(&mut *conn, HandleTable::Collections, shop, &base).await?;
                     sqlx::query_as::<_, CollectionRow>(&format!(
                         "INSERT INTO collections (shop_id, title, handle, description_html, template_suffix, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"

@@ -300,14 +300,25 @@ pub(crate) async fn find(db: &CatalogDb, shop: ShopId, id: i64) -> async_graphql
     Ok(row.map(Product))
 }
 
-/// Handles already used by the shop that `base` could collide with.
-async fn taken_handles(conn: &mut stevedore_store::SqliteConnection, shop: ShopId, base: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT handle FROM products WHERE shop_id = $1 AND (handle = $2 OR handle LIKE $3)")
-        .bind(shop.0)
-        .bind(base)
-        .bind(format!("{}-%", base.replace('%', "\\%").replace('_', "\\_")))
-        .fetch_all(conn)
-        .await
+/// Handles already used by the shop that `base` could collide with: `base` and `base-…`.
+/// Handles hold no character that sorts between `-` and `.`, so one index range finds them all.
+pub(crate) async fn taken_handles(
+    conn: &mut stevedore_store::SqliteConnection,
+    table: HandleTable,
+    shop: ShopId,
+    base: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = match table {
+        HandleTable::Products => "SELECT handle FROM products WHERE shop_id = $1 AND handle >= $2 AND handle < $3",
+        HandleTable::Collections => "SELECT handle FROM collections WHERE shop_id = $1 AND handle >= $2 AND handle < $3",
+    };
+    sqlx::query_scalar(sql).bind(shop.0).bind(base).bind(format!("{base}.")).fetch_all(conn).await
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum HandleTable {
+    Products,
+    Collections,
 }
 
 enum Created {
@@ -327,14 +338,14 @@ async fn create(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -
             async move {
                 let handle = match explicit_handle {
                     Some(handle) => {
-                        if !taken_handles(conn, shop, &handle).await?.iter().all(|taken| taken != &handle) {
+                        if !taken_handles(conn, HandleTable::Products, shop, &handle).await?.iter().all(|taken| taken != &handle) {
                             return Ok(Created::HandleTaken(handle));
                         }
                         handle
                     }
                     None => {
                         let base = Some(parameterize(&title)).filter(|base| !base.is_empty()).unwrap_or_else(|| "product".into());
-                        first_free(&base, &taken_handles(conn, shop, &base).await?)
+                        first_free(&base, &taken_handles(conn, HandleTable::Products, shop, &base).await?)
                     }
                 };
                 let seo = fields.seo.unwrap_or_default();
