@@ -6,11 +6,16 @@ use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_core::limits::result_url_ttl;
 use stevedore_core::scalars::{DateTime, UnsignedInt64, Url};
-use stevedore_core::{ApiVersion, BulkOperation, Clock, Gid, GidError, OperationId, OperationStatus, ShopId};
+use stevedore_core::{
+    ApiVersion, BulkOperation, Clock, Gid, GidError, OperationId, OperationStatus, ShopId,
+};
 use stevedore_engine::{AdmissionError, RunMutation};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "BulkOperationStatus", remote = "stevedore_core::OperationStatus")]
+#[graphql(
+    name = "BulkOperationStatus",
+    remote = "stevedore_core::OperationStatus"
+)]
 pub enum BulkOperationStatus {
     Canceled,
     Canceling,
@@ -37,7 +42,10 @@ pub enum BulkOperationErrorCode {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "BulkMutationErrorCode", remote = "stevedore_core::BulkMutationErrorCode")]
+#[graphql(
+    name = "BulkMutationErrorCode",
+    remote = "stevedore_core::BulkMutationErrorCode"
+)]
 pub enum BulkMutationErrorCode {
     InternalFileServerError,
     InvalidMutation,
@@ -57,7 +65,11 @@ pub struct BulkMutationUserError {
 
 impl From<stevedore_core::BulkUserError> for BulkMutationUserError {
     fn from(error: stevedore_core::BulkUserError) -> Self {
-        Self { code: error.code.map(Into::into), field: error.field, message: error.message }
+        Self {
+            code: error.code.map(Into::into),
+            field: error.field,
+            message: error.message,
+        }
     }
 }
 
@@ -68,7 +80,9 @@ pub struct BulkOperationObject(pub BulkOperation);
 impl BulkOperationObject {
     /// The signed link to a result object, or None once the link would have expired.
     fn link(&self, ctx: &Context<'_>, key: Option<&str>) -> async_graphql::Result<Option<Url>> {
-        let (Some(key), Some(completed_at)) = (key, self.0.completed_at.or(Some(self.0.created_at))) else {
+        let (Some(key), Some(completed_at)) =
+            (key, self.0.completed_at.or(Some(self.0.created_at)))
+        else {
             return Ok(None);
         };
         let expires = completed_at + result_url_ttl();
@@ -76,7 +90,11 @@ impl BulkOperationObject {
             return Ok(None);
         }
         let services = ctx.data::<Arc<Services>>()?;
-        Ok(Some(Url(services.signed_link("GET", key, expires.timestamp()))))
+        Ok(Some(Url(services.signed_link(
+            "GET",
+            key,
+            expires.timestamp(),
+        ))))
     }
 }
 
@@ -108,7 +126,10 @@ impl BulkOperationObject {
         UnsignedInt64(self.0.root_object_count)
     }
     async fn file_size(&self) -> Option<UnsignedInt64> {
-        self.0.file_size.filter(|_| self.0.status == OperationStatus::Completed).map(UnsignedInt64)
+        self.0
+            .file_size
+            .filter(|_| self.0.status == OperationStatus::Completed)
+            .map(UnsignedInt64)
     }
     async fn url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Url>> {
         if self.0.status != OperationStatus::Completed {
@@ -128,13 +149,16 @@ impl BulkOperationObject {
 }
 
 fn operation_id(id: &str) -> async_graphql::Result<OperationId> {
-    Gid::parse_as(id, "BulkOperation").map(OperationId).map_err(|error| {
-        let code = match error {
-            GidError::WrongType(_) => "RESOURCE_NOT_FOUND",
-            GidError::Malformed(_) => "INVALID_ID",
-        };
-        async_graphql::Error::new(error.to_string()).extend_with(|_, extensions| extensions.set("code", code))
-    })
+    Gid::parse_as(id, "BulkOperation")
+        .map(OperationId)
+        .map_err(|error| {
+            let code = match error {
+                GidError::WrongType(_) => "RESOURCE_NOT_FOUND",
+                GidError::Malformed(_) => "INVALID_ID",
+            };
+            async_graphql::Error::new(error.to_string())
+                .extend_with(|_, extensions| extensions.set("code", code))
+        })
 }
 
 #[derive(Default)]
@@ -143,10 +167,18 @@ pub struct BulkQuery;
 #[Object]
 impl BulkQuery {
     /// A bulk operation of this shop by id.
-    async fn bulk_operation(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<BulkOperationObject>> {
+    async fn bulk_operation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<BulkOperationObject>> {
         let id = operation_id(&id)?;
         let services = ctx.data::<Arc<Services>>()?;
-        let found = services.engine.store().operation(*ctx.data::<ShopId>()?, id).await?;
+        let found = services
+            .engine
+            .store()
+            .operation(*ctx.data::<ShopId>()?, id)
+            .await?;
         Ok(found.map(BulkOperationObject))
     }
 
@@ -155,10 +187,15 @@ impl BulkQuery {
     async fn current_bulk_operation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(name = "type", default_with = "BulkOperationType::Query")] operation_type: BulkOperationType,
+        #[graphql(name = "type", default_with = "BulkOperationType::Query")]
+        operation_type: BulkOperationType,
     ) -> async_graphql::Result<Option<BulkOperationObject>> {
         let services = ctx.data::<Arc<Services>>()?;
-        let found = services.engine.store().newest_operation(*ctx.data::<ShopId>()?, operation_type.into()).await?;
+        let found = services
+            .engine
+            .store()
+            .newest_operation(*ctx.data::<ShopId>()?, operation_type.into())
+            .await?;
         Ok(found.map(BulkOperationObject))
     }
 }
@@ -195,9 +232,10 @@ impl BulkMutation {
             client_identifier,
         };
         match services.engine.run_mutation(request).await {
-            Ok(operation) => {
-                Ok(BulkOperationRunMutationPayload { bulk_operation: Some(BulkOperationObject(operation)), user_errors: vec![] })
-            }
+            Ok(operation) => Ok(BulkOperationRunMutationPayload {
+                bulk_operation: Some(BulkOperationObject(operation)),
+                user_errors: vec![],
+            }),
             Err(AdmissionError::Refused(errors)) => Ok(BulkOperationRunMutationPayload {
                 bulk_operation: None,
                 user_errors: errors.into_iter().map(Into::into).collect(),

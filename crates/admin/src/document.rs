@@ -3,10 +3,13 @@
 //! one connection, fields that exist), before any line runs.
 
 use crate::types::{named, TypeIndex};
-use async_graphql_parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type};
+use async_graphql_parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+};
 use async_graphql_parser::Pos;
 use async_graphql_value::ConstValue;
 use stevedore_core::BulkUserError;
+use stevedore_engine::Rejection;
 
 /// Root fields a bulk operation may not run: they would start bulk operations recursively.
 const DISALLOWED_ROOTS: &[&str] = &["bulkOperationRunMutation", "bulkOperationRunQuery"];
@@ -29,36 +32,60 @@ pub struct PreparedMutation {
     pub root_field: String,
 }
 
-pub fn prepare(source: &str, types: &TypeIndex, mutation_root: &str) -> Result<PreparedMutation, BulkUserError> {
-    let document = async_graphql_parser::parse_query(source)
-        .map_err(|error| BulkUserError::unparsable_mutation(&syntax_message(source, &error)))?;
+pub fn prepare(
+    source: &str,
+    types: &TypeIndex,
+    mutation_root: &str,
+) -> Result<PreparedMutation, Rejection> {
+    let document = async_graphql_parser::parse_query(source).map_err(|error| {
+        Rejection::Document(BulkUserError::unparsable_mutation(&syntax_message(
+            source, &error,
+        )))
+    })?;
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => operation,
-        DocumentOperations::Multiple(operations) if operations.len() == 1 => operations.values().next().expect("one operation"),
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.values().next().expect("one operation")
+        }
         DocumentOperations::Multiple(_) => {
-            return Err(BulkUserError::invalid_mutation("Bulk mutations must contain exactly one operation."))
+            return Err(Rejection::Document(BulkUserError::invalid_mutation(
+                "Bulk mutations must contain exactly one operation.",
+            )))
         }
     };
     if operation.node.ty != OperationType::Mutation {
-        return Err(BulkUserError::not_a_mutation());
+        return Err(Rejection::Document(BulkUserError::not_a_mutation()));
     }
     let roots = fields_of(&document, &operation.node.selection_set.node);
     let [(root, root_field)] = roots.as_slice() else {
-        return Err(BulkUserError::not_single_root_field());
+        return Err(Rejection::Document(BulkUserError::not_single_root_field()));
     };
     if DISALLOWED_ROOTS.contains(root) {
-        return Err(BulkUserError::disallowed_root_field());
+        return Err(Rejection::Document(BulkUserError::disallowed_root_field()));
     }
-    let root_type = types.outputs.get(mutation_root).and_then(|fields| fields.get(*root)).ok_or_else(|| {
-        BulkUserError::invalid_mutation(format!("Field '{root}' doesn't exist on type '{mutation_root}'"))
-    })?;
+    let root_type = types
+        .outputs
+        .get(mutation_root)
+        .and_then(|fields| fields.get(*root))
+        .ok_or_else(|| {
+            Rejection::Schema(BulkUserError::invalid_mutation(format!(
+                "Field '{root}' doesn't exist on type '{mutation_root}'"
+            )))
+        })?;
     let mut connections = 0;
-    check_selection(&document, types, named(root_type), &root_field.selection_set.node, &mut connections)?;
+    check_selection(
+        &document,
+        types,
+        named(root_type),
+        &root_field.selection_set.node,
+        &mut connections,
+    )
+    .map_err(Rejection::Schema)?;
     if named(root_type).ends_with("Connection") {
         connections += 1;
     }
     if connections > 1 {
-        return Err(BulkUserError::too_many_connections());
+        return Err(Rejection::Document(BulkUserError::too_many_connections()));
     }
     let variables = operation
         .node
@@ -67,11 +94,20 @@ pub fn prepare(source: &str, types: &TypeIndex, mutation_root: &str) -> Result<P
         .map(|definition| VariableSpec {
             name: definition.node.name.node.to_string(),
             ty: definition.node.var_type.node.clone(),
-            default: definition.node.default_value.as_ref().map(|value| value.node.clone()),
+            default: definition
+                .node
+                .default_value
+                .as_ref()
+                .map(|value| value.node.clone()),
             pos: definition.pos,
         })
         .collect();
-    Ok(PreparedMutation { source: source.to_owned(), root_field: (*root).to_owned(), document, variables })
+    Ok(PreparedMutation {
+        source: source.to_owned(),
+        root_field: (*root).to_owned(),
+        document,
+        variables,
+    })
 }
 
 /// The fields of a selection set with fragments expanded (one level of the tree).
@@ -83,7 +119,9 @@ fn fields_of<'a>(
     for selection in &selection_set.items {
         match &selection.node {
             Selection::Field(field) => fields.push((field.node.name.node.as_str(), &field.node)),
-            Selection::InlineFragment(fragment) => fields.extend(fields_of(document, &fragment.node.selection_set.node)),
+            Selection::InlineFragment(fragment) => {
+                fields.extend(fields_of(document, &fragment.node.selection_set.node))
+            }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
                     fields.extend(fields_of(document, &fragment.node.selection_set.node));
@@ -114,24 +152,54 @@ fn check_selection(
                     continue;
                 };
                 let ty = fields.get(name).ok_or_else(|| {
-                    BulkUserError::invalid_mutation(format!("Field '{name}' doesn't exist on type '{parent}'"))
+                    BulkUserError::invalid_mutation(format!(
+                        "Field '{name}' doesn't exist on type '{parent}'"
+                    ))
                 })?;
                 let child = named(ty);
                 if child.ends_with("Connection") {
                     *connections += 1;
                 }
-                check_selection(document, types, child, &field.node.selection_set.node, connections)?;
+                check_selection(
+                    document,
+                    types,
+                    child,
+                    &field.node.selection_set.node,
+                    connections,
+                )?;
             }
             Selection::InlineFragment(fragment) => {
-                let on = fragment.node.type_condition.as_ref().map_or(parent, |condition| condition.node.on.node.as_str());
-                check_selection(document, types, on, &fragment.node.selection_set.node, connections)?;
+                let on = fragment
+                    .node
+                    .type_condition
+                    .as_ref()
+                    .map_or(parent, |condition| condition.node.on.node.as_str());
+                check_selection(
+                    document,
+                    types,
+                    on,
+                    &fragment.node.selection_set.node,
+                    connections,
+                )?;
             }
             Selection::FragmentSpread(spread) => {
-                let fragment = document.fragments.get(&spread.node.fragment_name.node).ok_or_else(|| {
-                    BulkUserError::invalid_mutation(format!("Fragment {} was used, but not defined", spread.node.fragment_name.node))
-                })?;
+                let fragment = document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .ok_or_else(|| {
+                        BulkUserError::invalid_mutation(format!(
+                            "Fragment {} was used, but not defined",
+                            spread.node.fragment_name.node
+                        ))
+                    })?;
                 let on = fragment.node.type_condition.node.on.node.as_str();
-                check_selection(document, types, on, &fragment.node.selection_set.node, connections)?;
+                check_selection(
+                    document,
+                    types,
+                    on,
+                    &fragment.node.selection_set.node,
+                    connections,
+                )?;
             }
         }
     }
@@ -179,7 +247,7 @@ fn tokens(source: &str) -> Vec<Token<'_>> {
             }
             '"' => {
                 let mut escaped = false;
-                while let Some((at, next)) = chars.next() {
+                for (at, next) in chars.by_ref() {
                     advance(&mut line, &mut column, next);
                     end = at + next.len_utf8();
                     if next == '"' && !escaped {
@@ -197,7 +265,8 @@ fn tokens(source: &str) -> Vec<Token<'_>> {
             }
             c if c.is_alphanumeric() || c == '_' || c == '-' => {
                 while let Some(&(at, next)) = chars.peek() {
-                    if !(next.is_alphanumeric() || next == '_' || next == '.' && c.is_ascii_digit()) {
+                    if !(next.is_alphanumeric() || next == '_' || next == '.' && c.is_ascii_digit())
+                    {
                         break;
                     }
                     advance(&mut line, &mut column, next);
@@ -207,7 +276,12 @@ fn tokens(source: &str) -> Vec<Token<'_>> {
             }
             _ => {}
         }
-        found.push(Token { line: start_line, column: start_column, offset, text: &source[offset..end] });
+        found.push(Token {
+            line: start_line,
+            column: start_column,
+            offset,
+            text: &source[offset..end],
+        });
     }
     found
 }
@@ -252,7 +326,9 @@ fn syntax_message(source: &str, error: &async_graphql_parser::Error) -> String {
     let found = tokens(source);
     let failed_at = error.positions().next();
     let offending = failed_at.and_then(|pos| {
-        found.iter().find(|token| (token.line, token.column) >= (pos.line, pos.column))
+        found
+            .iter()
+            .find(|token| (token.line, token.column) >= (pos.line, pos.column))
     });
     match offending {
         Some(token) => format!(
@@ -263,7 +339,9 @@ fn syntax_message(source: &str, error: &async_graphql_parser::Error) -> String {
             token.column
         ),
         None => {
-            let (line, column) = found.last().map_or((1, 1), |token| (token.line, token.column));
+            let (line, column) = found
+                .last()
+                .map_or((1, 1), |token| (token.line, token.column));
             debug_assert!(found.last().is_none_or(|token| token.offset < source.len()));
             format!("syntax error, unexpected end of file at [{line}, {column}]")
         }
@@ -291,7 +369,9 @@ mod tests {
     }
 
     fn refusal(source: &str) -> BulkUserError {
-        prepare(source, &index(), "Mutation").unwrap_err()
+        prepare(source, &index(), "Mutation")
+            .unwrap_err()
+            .into_user_error()
     }
 
     #[test]
@@ -310,7 +390,10 @@ mod tests {
     fn enforces_the_shape_of_a_bulk_mutation() {
         assert_eq!(refusal("query { shop }"), BulkUserError::not_a_mutation());
         assert_eq!(refusal("mutation { a: productCreate { product { id } } b: productCreate { product { id } } }"), BulkUserError::not_single_root_field());
-        assert_eq!(refusal("mutation { bulkOperationRunMutation(mutation: \"\") { ok } }"), BulkUserError::disallowed_root_field());
+        assert_eq!(
+            refusal("mutation { bulkOperationRunMutation(mutation: \"\") { ok } }"),
+            BulkUserError::disallowed_root_field()
+        );
         assert_eq!(
             refusal("mutation { productCreate { product { variants { nodes { id } } media { nodes { id } } } } }"),
             BulkUserError::too_many_connections()

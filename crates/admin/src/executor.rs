@@ -11,10 +11,9 @@ use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use stevedore_catalog::CatalogDb;
-use stevedore_core::BulkUserError;
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
-use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError};
+use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
 use stevedore_store::chunks::ChunkOutput;
 use stevedore_store::{Store, Transaction};
 use tokio::sync::Mutex;
@@ -28,7 +27,11 @@ pub struct EmbeddedExecutor {
 impl EmbeddedExecutor {
     pub fn new(schema: AdminSchema, store: Store) -> Self {
         let types = TypeIndex::from_sdl(&schema.sdl());
-        Self { schema, types, store }
+        Self {
+            schema,
+            types,
+            store,
+        }
     }
 
     /// Runs one line and appends its result line; returns whether the line failed in any way.
@@ -53,7 +56,8 @@ impl EmbeddedExecutor {
         };
         let problems = variables::check(&prepared.variables, &values, &self.types);
         if !problems.is_empty() {
-            let response = serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
+            let response =
+                serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
             push_result_line(out, &response, line.number);
             return Ok(true);
         }
@@ -83,10 +87,18 @@ fn internal(error: impl std::fmt::Display) -> ExecutorError {
     ExecutorError(error.to_string())
 }
 
-async fn savepoint(transaction: &Arc<Mutex<Option<Transaction>>>, statement: &str) -> Result<(), ExecutorError> {
+async fn savepoint(
+    transaction: &Arc<Mutex<Option<Transaction>>>,
+    statement: &str,
+) -> Result<(), ExecutorError> {
     let mut guard = transaction.lock().await;
-    let tx = guard.as_mut().ok_or_else(|| internal("the chunk transaction has ended"))?;
-    sqlx::query(statement).execute(&mut **tx).await.map_err(internal)?;
+    let tx = guard
+        .as_mut()
+        .ok_or_else(|| internal("the chunk transaction has ended"))?;
+    sqlx::query(statement)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 
@@ -99,26 +111,42 @@ fn has_user_errors(response: &Response, root_field: &str) -> bool {
         return false;
     };
     payload.iter().any(|(name, value)| {
-        name.as_str().ends_with("serErrors") && matches!(value, async_graphql::Value::List(items) if !items.is_empty())
+        name.as_str().ends_with("serErrors")
+            && matches!(value, async_graphql::Value::List(items) if !items.is_empty())
     })
 }
 
 impl Executor for EmbeddedExecutor {
     type Prepared = PreparedMutation;
 
-    fn prepare(&self, document: &str) -> Result<PreparedMutation, BulkUserError> {
+    fn prepare(&self, document: &str) -> Result<PreparedMutation, Rejection> {
         prepare(document, &self.types, MUTATION_ROOT)
     }
 
-    async fn run_chunk(&self, work: ChunkWork<'_, PreparedMutation>) -> Result<ChunkOutcome, ExecutorError> {
+    async fn run_chunk(
+        &self,
+        work: ChunkWork<'_, PreparedMutation>,
+    ) -> Result<ChunkOutcome, ExecutorError> {
         let transaction = Arc::new(Mutex::new(Some(self.store.begin_write().await?)));
         let mut output = ChunkOutput::default();
         for line in work.lines {
-            let failed = self.run_line(work.prepared, work.claim.shop_id, &transaction, line, &mut output.jsonl).await?;
+            let failed = self
+                .run_line(
+                    work.prepared,
+                    work.claim.shop_id,
+                    &transaction,
+                    line,
+                    &mut output.jsonl,
+                )
+                .await?;
             output.lines += 1;
             output.error_lines += u64::from(failed);
         }
-        let mut tx = transaction.lock().await.take().ok_or_else(|| internal("the chunk transaction has ended"))?;
+        let mut tx = transaction
+            .lock()
+            .await
+            .take()
+            .ok_or_else(|| internal("the chunk transaction has ended"))?;
         if !Store::commit_chunk(&mut tx, work.claim, &output).await? {
             tx.rollback().await.map_err(internal)?;
             return Ok(ChunkOutcome::LeaseLost);

@@ -22,10 +22,17 @@ async fn find(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
         "BulkOperation" => {
             let services = ctx.data::<Arc<crate::Services>>()?;
             let store = services.engine.store();
-            store.operation(shop, OperationId(gid.id)).await?.map(|operation| Node::BulkOperation(BulkOperationObject(operation)))
+            store
+                .operation(shop, OperationId(gid.id))
+                .await?
+                .map(|operation| Node::BulkOperation(BulkOperationObject(operation)))
         }
-        "Product" => stevedore_catalog::find_product(db, shop, gid.id).await?.map(Node::Product),
-        "Collection" => stevedore_catalog::find_collection(db, shop, gid.id).await?.map(Node::Collection),
+        "Product" => stevedore_catalog::find_product(db, shop, gid.id)
+            .await?
+            .map(Node::Product),
+        "Collection" => stevedore_catalog::find_collection(db, shop, gid.id)
+            .await?
+            .map(Node::Collection),
         _ => None,
     })
 }
@@ -41,7 +48,11 @@ impl NodeQuery {
     }
 
     /// Several objects by global id, in the order asked; null where there is none.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         let mut found = Vec::with_capacity(ids.len());
         for id in &ids {
             found.push(find(ctx, id).await?);

@@ -22,9 +22,13 @@ pub struct MutationRoot(CatalogMutation, BulkMutation, StagedUploadMutation);
 pub type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn build_schema(clock: Arc<dyn Clock>) -> AdminSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .data(clock)
-        .limit_depth(32)
-        .limit_complexity(10_000)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(clock)
+    .limit_depth(32)
+    .limit_complexity(10_000)
+    .finish()
 }

@@ -29,8 +29,15 @@ impl Services {
     /// A link to `key` that allows `method` until `expires_unix`.
     pub fn signed_link(&self, method: &str, key: &str, expires_unix: i64) -> String {
         let signature = self.signer.sign_link(method, key, expires_unix);
-        let route = if method == "PUT" { "staged-uploads" } else { "bulk-results" };
-        format!("{}/{route}/{key}?expires={expires_unix}&signature={signature}", self.public_url)
+        let route = if method == "PUT" {
+            "staged-uploads"
+        } else {
+            "bulk-results"
+        };
+        format!(
+            "{}/{route}/{key}?expires={expires_unix}&signature={signature}",
+            self.public_url
+        )
     }
 }
 
@@ -42,6 +49,11 @@ pub async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let db = CatalogDb::Pool(services.engine.store().pool().clone());
-    let request = request.data(caller.shop.id).data(caller).data(version).data(db).data(Arc::clone(services));
+    let request = request
+        .data(caller.shop.id)
+        .data(caller)
+        .data(version)
+        .data(db)
+        .data(Arc::clone(services));
     services.schema.execute(request).await
 }

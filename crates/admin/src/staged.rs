@@ -9,7 +9,6 @@ use stevedore_core::limits::{upload_policy_ttl, MAX_STAGED_FILE_BYTES};
 use stevedore_core::scalars::{UnsignedInt64, Url};
 use stevedore_core::{Clock, ShopId};
 
-
 /// How long a signed PUT URL stays valid, as the hosted API issues them.
 const PUT_URL_TTL_SECONDS: i64 = 604_800;
 
@@ -70,7 +69,13 @@ pub struct StagedUploadsCreatePayload {
 fn safe_filename(filename: &str) -> String {
     filename
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -98,17 +103,27 @@ impl StagedUploadMutation {
                 });
             }
             if safe_filename(&target.filename).trim_matches('_').is_empty() {
-                user_errors.push(UserError { field: Some(field("filename")), message: "Filename can't be blank".to_owned() });
+                user_errors.push(UserError {
+                    field: Some(field("filename")),
+                    message: "Filename can't be blank".to_owned(),
+                });
             }
-            if target.file_size.is_some_and(|size| size.0 > MAX_STAGED_FILE_BYTES) {
+            if target
+                .file_size
+                .is_some_and(|size| size.0 > MAX_STAGED_FILE_BYTES)
+            {
                 user_errors.push(UserError {
                     field: Some(field("fileSize")),
-                    message: "The input file size exceeds the maximum allowed size of 100 MB.".to_owned(),
+                    message: "The input file size exceeds the maximum allowed size of 100 MB."
+                        .to_owned(),
                 });
             }
         }
         if !user_errors.is_empty() {
-            return Ok(StagedUploadsCreatePayload { staged_targets: None, user_errors });
+            return Ok(StagedUploadsCreatePayload {
+                staged_targets: None,
+                user_errors,
+            });
         }
         let targets = input
             .into_iter()
@@ -141,19 +156,32 @@ impl StagedUploadMutation {
                         }
                     }
                     StagedUploadHttpMethodType::Put => {
-                        let link = services.signed_link("PUT", &key, now.timestamp() + PUT_URL_TTL_SECONDS);
+                        let link = services.signed_link(
+                            "PUT",
+                            &key,
+                            now.timestamp() + PUT_URL_TTL_SECONDS,
+                        );
                         StagedMediaUploadTarget {
                             url: Some(Url(link.clone())),
                             resource_url: Some(Url(link)),
                             parameters: vec![
-                                StagedUploadParameter { name: "content_type".into(), value: target.mime_type },
-                                StagedUploadParameter { name: "acl".into(), value: "private".into() },
+                                StagedUploadParameter {
+                                    name: "content_type".into(),
+                                    value: target.mime_type,
+                                },
+                                StagedUploadParameter {
+                                    name: "acl".into(),
+                                    value: "private".into(),
+                                },
                             ],
                         }
                     }
                 }
             })
             .collect();
-        Ok(StagedUploadsCreatePayload { staged_targets: Some(targets), user_errors: vec![] })
+        Ok(StagedUploadsCreatePayload {
+            staged_targets: Some(targets),
+            user_errors: vec![],
+        })
     }
 }

@@ -22,19 +22,30 @@ pub struct TypeIndex {
 
 impl TypeIndex {
     pub fn from_sdl(sdl: &str) -> Self {
-        let document = async_graphql_parser::parse_schema(sdl).expect("the schema's own SDL parses");
+        let document =
+            async_graphql_parser::parse_schema(sdl).expect("the schema's own SDL parses");
         let mut index = TypeIndex::default();
         for definition in document.definitions {
-            let TypeSystemDefinition::Type(definition) = definition else { continue };
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
             let definition = definition.node;
             let name = definition.name.node.to_string();
             match definition.kind {
                 TypeKind::Object(object) => {
-                    let fields = object.fields.into_iter().map(|f| (f.node.name.node.to_string(), f.node.ty.node)).collect();
+                    let fields = object
+                        .fields
+                        .into_iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
+                        .collect();
                     index.outputs.insert(name, fields);
                 }
                 TypeKind::Interface(interface) => {
-                    let fields = interface.fields.into_iter().map(|f| (f.node.name.node.to_string(), f.node.ty.node)).collect();
+                    let fields = interface
+                        .fields
+                        .into_iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
+                        .collect();
                     index.outputs.insert(name, fields);
                 }
                 TypeKind::InputObject(input) => {
@@ -50,7 +61,11 @@ impl TypeIndex {
                     index.inputs.insert(name, fields);
                 }
                 TypeKind::Enum(enumeration) => {
-                    let values = enumeration.values.into_iter().map(|v| v.node.value.node.to_string()).collect();
+                    let values = enumeration
+                        .values
+                        .into_iter()
+                        .map(|v| v.node.value.node.to_string())
+                        .collect();
                     index.enums.insert(name, values);
                 }
                 TypeKind::Scalar => {

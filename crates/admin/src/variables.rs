@@ -25,18 +25,32 @@ pub fn check(specs: &[VariableSpec], values: &Map<String, Value>, types: &TypeIn
         if problems.is_empty() {
             continue;
         }
-        let mut message = format!("Variable ${} of type {} was provided invalid value", spec.name, spec.ty);
+        let mut message = format!(
+            "Variable ${} of type {} was provided invalid value",
+            spec.name, spec.ty
+        );
         let located: Vec<String> = problems
             .iter()
-            .filter(|problem| problem["path"].as_array().is_some_and(|path| !path.is_empty()))
+            .filter(|problem| {
+                problem["path"]
+                    .as_array()
+                    .is_some_and(|path| !path.is_empty())
+            })
             .map(|problem| {
                 let path: Vec<String> = problem["path"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|part| part.as_str().map_or_else(|| part.to_string(), str::to_owned))
+                    .map(|part| {
+                        part.as_str()
+                            .map_or_else(|| part.to_string(), str::to_owned)
+                    })
                     .collect();
-                format!("{} ({})", path.join("."), problem["explanation"].as_str().unwrap_or_default())
+                format!(
+                    "{} ({})",
+                    path.join("."),
+                    problem["explanation"].as_str().unwrap_or_default()
+                )
             })
             .collect();
         if !located.is_empty() {
@@ -56,7 +70,13 @@ fn problem(path: &[Value], explanation: String) -> Value {
     json!({"path": path, "explanation": explanation})
 }
 
-fn check_value(value: &Value, ty: &Type, types: &TypeIndex, path: &mut Vec<Value>, problems: &mut Vec<Value>) {
+fn check_value(
+    value: &Value,
+    ty: &Type,
+    types: &TypeIndex,
+    path: &mut Vec<Value>,
+    problems: &mut Vec<Value>,
+) {
     if value.is_null() {
         if !ty.nullable {
             problems.push(problem(path, "Expected value to not be null".to_owned()));
@@ -79,10 +99,19 @@ fn check_value(value: &Value, ty: &Type, types: &TypeIndex, path: &mut Vec<Value
     }
 }
 
-fn check_named(value: &Value, name: &str, types: &TypeIndex, path: &mut Vec<Value>, problems: &mut Vec<Value>) {
+fn check_named(
+    value: &Value,
+    name: &str,
+    types: &TypeIndex,
+    path: &mut Vec<Value>,
+    problems: &mut Vec<Value>,
+) {
     if let Some(fields) = types.inputs.get(name) {
         let Value::Object(object) = value else {
-            problems.push(problem(path, format!("Expected {value} to be a key-value object.")));
+            problems.push(problem(
+                path,
+                format!("Expected {value} to be a key-value object."),
+            ));
             return;
         };
         for key in object.keys() {
@@ -106,25 +135,40 @@ fn check_named(value: &Value, name: &str, types: &TypeIndex, path: &mut Vec<Valu
         return;
     }
     if let Some(values) = types.enums.get(name) {
-        if !value.as_str().is_some_and(|text| values.iter().any(|allowed| allowed == text)) {
-            problems.push(problem(path, format!("Expected {value} to be one of: {}", values.join(", "))));
+        if !value
+            .as_str()
+            .is_some_and(|text| values.iter().any(|allowed| allowed == text))
+        {
+            problems.push(problem(
+                path,
+                format!("Expected {value} to be one of: {}", values.join(", ")),
+            ));
         }
         return;
     }
     let fits = match name {
-        "String" | "HTML" | "URL" | "DateTime" | "Date" | "Decimal" | "Money" | "FormattedString" => value.is_string(),
-        "Int" => value.as_i64().is_some_and(|number| i32::try_from(number).is_ok()),
+        "String" | "HTML" | "URL" | "DateTime" | "Date" | "Decimal" | "Money"
+        | "FormattedString" => value.is_string(),
+        "Int" => value
+            .as_i64()
+            .is_some_and(|number| i32::try_from(number).is_ok()),
         "Float" => value.is_number(),
         "Boolean" => value.is_boolean(),
         "ID" => value.is_string() || value.is_i64() || value.is_u64(),
         "UnsignedInt64" => {
-            value.is_u64() || value.as_str().is_some_and(|text| text.parse::<u64>().is_ok())
+            value.is_u64()
+                || value
+                    .as_str()
+                    .is_some_and(|text| text.parse::<u64>().is_ok())
         }
         // JSON and other scalars take any value.
         _ => true,
     };
     if !fits {
-        problems.push(problem(path, format!("Could not coerce value {value} to {name}")));
+        problems.push(problem(
+            path,
+            format!("Could not coerce value {value} to {name}"),
+        ));
     }
 }
 
@@ -142,7 +186,12 @@ mod tests {
              type QueryRoot { a: Int }
              schema { query: QueryRoot mutation: Mutation }",
         );
-        let prepared = prepare("mutation call($input: ProductInput!) { productCreate(input: $input) }", &types, "Mutation").unwrap();
+        let prepared = prepare(
+            "mutation call($input: ProductInput!) { productCreate(input: $input) }",
+            &types,
+            "Mutation",
+        )
+        .unwrap();
         check(&prepared.variables, line.as_object().unwrap(), &types)
     }
 
@@ -153,24 +202,43 @@ mod tests {
             errors[0]["message"],
             "Variable $input of type ProductInput! was provided invalid value for myfavoriteaddress (Field is not defined on ProductInput)"
         );
-        assert_eq!(errors[0]["extensions"]["problems"], json!([{"path": ["myfavoriteaddress"], "explanation": "Field is not defined on ProductInput"}]));
+        assert_eq!(
+            errors[0]["extensions"]["problems"],
+            json!([{"path": ["myfavoriteaddress"], "explanation": "Field is not defined on ProductInput"}])
+        );
         assert_eq!(errors[0]["extensions"]["value"]["title"], "Board");
         assert_eq!(errors[0]["locations"], json!([{"line": 1, "column": 15}]));
     }
 
     #[test]
     fn reports_every_problem_with_its_path() {
-        let errors = errors_for(json!({"input": {"title": 5, "tags": ["a", 1], "status": "LIVE", "seo": {}}}));
+        let errors = errors_for(
+            json!({"input": {"title": 5, "tags": ["a", 1], "status": "LIVE", "seo": {}}}),
+        );
         let problems = errors[0]["extensions"]["problems"].as_array().unwrap();
-        let explanations: Vec<(String, &str)> =
-            problems.iter().map(|p| (p["path"].to_string(), p["explanation"].as_str().unwrap())).collect();
+        let explanations: Vec<(String, &str)> = problems
+            .iter()
+            .map(|p| (p["path"].to_string(), p["explanation"].as_str().unwrap()))
+            .collect();
         assert_eq!(
             explanations,
             [
-                ("[\"title\"]".to_owned(), "Could not coerce value 5 to String"),
-                ("[\"tags\",1]".to_owned(), "Could not coerce value 1 to String"),
-                ("[\"status\"]".to_owned(), "Expected \"LIVE\" to be one of: ACTIVE, ARCHIVED, DRAFT"),
-                ("[\"seo\",\"title\"]".to_owned(), "Expected value to not be null"),
+                (
+                    "[\"title\"]".to_owned(),
+                    "Could not coerce value 5 to String"
+                ),
+                (
+                    "[\"tags\",1]".to_owned(),
+                    "Could not coerce value 1 to String"
+                ),
+                (
+                    "[\"status\"]".to_owned(),
+                    "Expected \"LIVE\" to be one of: ACTIVE, ARCHIVED, DRAFT"
+                ),
+                (
+                    "[\"seo\",\"title\"]".to_owned(),
+                    "Expected value to not be null"
+                ),
             ]
         );
     }
@@ -178,7 +246,10 @@ mod tests {
     #[test]
     fn a_missing_required_variable_has_no_path() {
         let errors = errors_for(json!({}));
-        assert_eq!(errors[0]["message"], "Variable $input of type ProductInput! was provided invalid value");
+        assert_eq!(
+            errors[0]["message"],
+            "Variable $input of type ProductInput! was provided invalid value"
+        );
         assert!(errors_for(json!({"input": {"title": "ok", "tags": "a, b"}})).is_empty());
     }
 }

@@ -40,9 +40,13 @@ impl AppConfig {
     /// Opens the database alone (for the `shops` and `migrate` commands).
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         Ok(match &self.database_url {
-            Some(url) if url.starts_with("sqlite:") => Store::open_url(url, self.clock.clone()).await?,
+            Some(url) if url.starts_with("sqlite:") => {
+                Store::open_url(url, self.clock.clone()).await?
+            }
             Some(url) => anyhow::bail!("unsupported database url {url:?}: expected sqlite://path"),
-            None => Store::open_sqlite(&self.data_dir.join("stevedore.db"), self.clock.clone()).await?,
+            None => {
+                Store::open_sqlite(&self.data_dir.join("stevedore.db"), self.clock.clone()).await?
+            }
         })
     }
 
@@ -69,7 +73,9 @@ impl App {
     pub async fn open(config: &AppConfig, public_url: &str) -> anyhow::Result<Self> {
         let store = config.open_store().await?;
         let blobs = config.open_blobs()?;
-        let secret = store.setting_or_insert("signing_secret", random_hex).await?;
+        let secret = store
+            .setting_or_insert("signing_secret", random_hex)
+            .await?;
         let schema = build_schema(config.clock.clone());
         let executor = Arc::new(EmbeddedExecutor::new(schema.clone(), store.clone()));
         let engine = Engine::new(store, blobs, executor, config.engine.clone());
@@ -79,7 +85,11 @@ impl App {
             signer: Signer::new(secret.into_bytes()),
             public_url: public_url.trim_end_matches('/').to_owned(),
         };
-        Ok(Self { state: AppState { services: Arc::new(services) } })
+        Ok(Self {
+            state: AppState {
+                services: Arc::new(services),
+            },
+        })
     }
 
     pub fn services(&self) -> &Arc<Services> {
@@ -102,15 +112,24 @@ impl App {
 
     /// Starts this process's engine workers. As the embedded default is one process per data
     /// directory, leases left by an earlier run are released first, so a restart resumes at once.
-    pub async fn start_workers(&self, shutdown: CancellationToken) -> anyhow::Result<tokio::task::JoinSet<()>> {
+    pub async fn start_workers(
+        &self,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<tokio::task::JoinSet<()>> {
         let engine = &self.state.services.engine;
         engine.release_abandoned_leases().await?;
         Ok(engine.spawn_workers(shutdown))
     }
 
     /// Serves HTTP on `listener` until `shutdown` is cancelled.
-    pub async fn serve(&self, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
-        axum::serve(listener, self.router()).with_graceful_shutdown(async move { shutdown.cancelled().await }).await?;
+    pub async fn serve(
+        &self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await?;
         Ok(())
     }
 }

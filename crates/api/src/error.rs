@@ -10,14 +10,22 @@ pub enum ApiError {
     /// An API version or route that does not exist.
     NotFound,
     /// A storage-style error for the upload and download endpoints, answered as XML.
-    Storage { status: StatusCode, code: &'static str, message: String },
+    Storage {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// Anything unexpected: logged with its detail, answered without it.
     Internal(String),
 }
 
 impl ApiError {
     pub fn storage(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Storage { status, code, message: message.into() }
+        Self::Storage {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn internal(error: impl std::fmt::Display) -> Self {
@@ -26,7 +34,11 @@ impl ApiError {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 /// A storage-style XML document: `<?xml ...?><Error><Code/><Message/></Error>`.

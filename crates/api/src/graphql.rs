@@ -14,7 +14,21 @@ pub async fn handle(
     request: GraphQLRequest,
 ) -> Result<GraphQLResponse, ApiError> {
     let version = ApiVersion::parse(&version).ok_or(ApiError::NotFound)?;
-    let token = headers.get("x-shopify-access-token").and_then(|value| value.to_str().ok()).ok_or(ApiError::Unauthorized)?;
-    let caller = state.services.engine.store().authenticate(token).await.map_err(ApiError::internal)?.ok_or(ApiError::Unauthorized)?;
-    Ok(stevedore_admin::execute(&state.services, caller, version, request.into_inner()).await.into())
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|value| value.to_str().ok())
+        .ok_or(ApiError::Unauthorized)?;
+    let caller = state
+        .services
+        .engine
+        .store()
+        .authenticate(token)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(
+        stevedore_admin::execute(&state.services, caller, version, request.into_inner())
+            .await
+            .into(),
+    )
 }

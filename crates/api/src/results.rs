@@ -17,7 +17,11 @@ pub async fn download(
     let (size, stream) = match state.services.engine.blobs().get_stream(&key).await {
         Ok(found) => found,
         Err(stevedore_blob::BlobError::Store(object_store::Error::NotFound { .. })) => {
-            return Err(ApiError::storage(StatusCode::NOT_FOUND, "NoSuchKey", "The specified key does not exist."))
+            return Err(ApiError::storage(
+                StatusCode::NOT_FOUND,
+                "NoSuchKey",
+                "The specified key does not exist.",
+            ))
         }
         Err(error) => return Err(ApiError::internal(error)),
     };
@@ -25,7 +29,10 @@ pub async fn download(
     Ok((
         [
             (header::CONTENT_TYPE, "application/jsonl".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
             (header::CONTENT_LENGTH, size.to_string()),
         ],
         Body::from_stream(stream),

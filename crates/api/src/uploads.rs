@@ -30,7 +30,11 @@ fn policy_error(error: PolicyError) -> ApiError {
         PolicyError::Expired(_) | PolicyError::ConditionFailed(..) => "AccessDenied",
         PolicyError::MissingField(_) | PolicyError::MalformedPolicy => "InvalidArgument",
     };
-    let status = if error.is_forbidden() { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
+    let status = if error.is_forbidden() {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     ApiError::storage(status, code, error.to_string())
 }
 
@@ -41,7 +45,9 @@ fn store_error(error: BlobError) -> ApiError {
             "EntityTooLarge",
             format!("Your proposed upload exceeds the maximum allowed size of {limit} bytes."),
         ),
-        BlobError::Source(detail) => bad_request(format!("the upload body could not be read: {detail}")),
+        BlobError::Source(detail) => {
+            bad_request(format!("the upload body could not be read: {detail}"))
+        }
         other => ApiError::internal(other),
     }
 }
@@ -55,18 +61,39 @@ fn shop_of(key: &str) -> Option<ShopId> {
     }
 }
 
-async fn record(state: &AppState, key: &str, shop_id: ShopId, stored: &StoredObject) -> Result<(), ApiError> {
-    let upload = StagedUpload { key: key.to_owned(), shop_id, size: stored.size, md5_hex: stored.md5_hex.clone() };
-    state.services.engine.store().record_upload(&upload).await.map_err(ApiError::internal)?;
+async fn record(
+    state: &AppState,
+    key: &str,
+    shop_id: ShopId,
+    stored: &StoredObject,
+) -> Result<(), ApiError> {
+    let upload = StagedUpload {
+        key: key.to_owned(),
+        shop_id,
+        size: stored.size,
+        md5_hex: stored.md5_hex.clone(),
+    };
+    state
+        .services
+        .engine
+        .store()
+        .record_upload(&upload)
+        .await
+        .map_err(ApiError::internal)?;
     tracing::info!(blob.key = key, bytes = stored.size, "staged upload stored");
     Ok(())
 }
 
 /// `POST /staged-uploads`: the form's fields, then `file` last.
-pub async fn post(State(state): State<AppState>, mut form: Multipart) -> Result<Response, ApiError> {
+pub async fn post(
+    State(state): State<AppState>,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
     let services = &state.services;
     let mut fields: Vec<(String, String)> = Vec::new();
-    let malformed = |error: axum::extract::multipart::MultipartError| bad_request(format!("malformed multipart body: {}", error.body_text()));
+    let malformed = |error: axum::extract::multipart::MultipartError| {
+        bad_request(format!("malformed multipart body: {}", error.body_text()))
+    };
     let file = loop {
         let Some(field) = form.next_field().await.map_err(malformed)? else {
             return Err(bad_request("the form has no 'file' field"));
@@ -82,11 +109,20 @@ pub async fn post(State(state): State<AppState>, mut form: Multipart) -> Result<
         fields.push((name, String::from_utf8_lossy(&value).into_owned()));
     };
     let now = services.engine.store().clock().now();
-    let verified =
-        PostPolicy::verify(&services.signer, services.engine.blobs().bucket(), &fields, now).map_err(policy_error)?;
-    let shop_id = shop_of(&verified.key).ok_or_else(|| bad_request("the key is not a staged upload key"))?;
+    let verified = PostPolicy::verify(
+        &services.signer,
+        services.engine.blobs().bucket(),
+        &fields,
+        now,
+    )
+    .map_err(policy_error)?;
+    let shop_id =
+        shop_of(&verified.key).ok_or_else(|| bad_request("the key is not a staged upload key"))?;
     let blobs = services.engine.blobs();
-    let stored = blobs.put_stream(&verified.key, file, verified.max_bytes).await.map_err(store_error)?;
+    let stored = blobs
+        .put_stream(&verified.key, file, verified.max_bytes)
+        .await
+        .map_err(store_error)?;
 
     // The file must be the last field: anything after it means the client built the form wrong.
     let trailing = form.next_field().await.map_err(malformed);
@@ -94,7 +130,10 @@ pub async fn post(State(state): State<AppState>, mut form: Multipart) -> Result<
         Ok(None) if stored.size < verified.min_bytes => Some(ApiError::storage(
             StatusCode::BAD_REQUEST,
             "EntityTooSmall",
-            format!("Your proposed upload is smaller than the minimum allowed size of {} bytes.", verified.min_bytes),
+            format!(
+                "Your proposed upload is smaller than the minimum allowed size of {} bytes.",
+                verified.min_bytes
+            ),
         )),
         Ok(None) => None,
         Ok(Some(field)) => Some(bad_request(format!(
@@ -104,7 +143,10 @@ pub async fn post(State(state): State<AppState>, mut form: Multipart) -> Result<
         Err(error) => Some(error),
     };
     if let Some(refusal) = refusal {
-        blobs.delete(&verified.key).await.map_err(ApiError::internal)?;
+        blobs
+            .delete(&verified.key)
+            .await
+            .map_err(ApiError::internal)?;
         return Err(refusal);
     }
     record(&state, &verified.key, shop_id, &stored).await?;
@@ -117,7 +159,14 @@ pub async fn post(State(state): State<AppState>, mut form: Multipart) -> Result<
         xml_element("Key", &verified.key),
         xml_element("ETag", &format!("\"{}\"", stored.md5_hex)),
     );
-    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/xml"), (header::ETAG, &format!("\"{}\"", stored.md5_hex))], body)
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::CONTENT_TYPE, "application/xml"),
+            (header::ETAG, &format!("\"{}\"", stored.md5_hex)),
+        ],
+        body,
+    )
         .into_response())
 }
 
@@ -128,11 +177,24 @@ pub struct LinkQuery {
 }
 
 /// Verifies a signed link for `method` on `key`.
-pub fn verify_link(state: &AppState, method: &str, key: &str, query: &LinkQuery) -> Result<(), ApiError> {
+pub fn verify_link(
+    state: &AppState,
+    method: &str,
+    key: &str,
+    query: &LinkQuery,
+) -> Result<(), ApiError> {
     let (Some(expires), Some(signature)) = (query.expires, query.signature.as_deref()) else {
-        return Err(ApiError::storage(StatusCode::FORBIDDEN, "AccessDenied", "the link is not signed"));
+        return Err(ApiError::storage(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "the link is not signed",
+        ));
     };
-    if !state.services.signer.verify_link(method, key, expires, signature) {
+    if !state
+        .services
+        .signer
+        .verify_link(method, key, expires, signature)
+    {
         return Err(ApiError::storage(
             StatusCode::FORBIDDEN,
             "SignatureDoesNotMatch",
@@ -140,7 +202,11 @@ pub fn verify_link(state: &AppState, method: &str, key: &str, query: &LinkQuery)
         ));
     }
     if expires <= state.services.engine.store().clock().now().timestamp() {
-        return Err(ApiError::storage(StatusCode::FORBIDDEN, "AccessDenied", "the link has expired"));
+        return Err(ApiError::storage(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "the link has expired",
+        ));
     }
     Ok(())
 }
@@ -155,7 +221,17 @@ pub async fn put(
     verify_link(&state, "PUT", &key, &query)?;
     let shop_id = shop_of(&key).ok_or_else(|| bad_request("the key is not a staged upload key"))?;
     let stream = body.into_data_stream().map_err(|error| error.to_string());
-    let stored = state.services.engine.blobs().put_stream(&key, stream, MAX_PUT_BYTES).await.map_err(store_error)?;
+    let stored = state
+        .services
+        .engine
+        .blobs()
+        .put_stream(&key, stream, MAX_PUT_BYTES)
+        .await
+        .map_err(store_error)?;
     record(&state, &key, shop_id, &stored).await?;
-    Ok((StatusCode::OK, [(header::ETAG, format!("\"{}\"", stored.md5_hex))]).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::ETAG, format!("\"{}\"", stored.md5_hex))],
+    )
+        .into_response())
 }

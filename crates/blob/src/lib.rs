@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
-pub use policy::{PostPolicy, PolicyError};
+pub use policy::{PolicyError, PostPolicy};
 pub use signing::Signer;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,10 @@ impl BlobStore {
     pub fn local(root: &Path) -> Result<Self> {
         std::fs::create_dir_all(root)?;
         let inner = LocalFileSystem::new_with_prefix(root)?;
-        Ok(Self { inner: Arc::new(inner), bucket: "stevedore".to_owned() })
+        Ok(Self {
+            inner: Arc::new(inner),
+            bucket: "stevedore".to_owned(),
+        })
     }
 
     /// Chooses the store from a URL: `file:///absolute/path`.
@@ -72,8 +75,9 @@ impl BlobStore {
         let parsed = url::Url::parse(url).map_err(|_| BlobError::UnsupportedUrl(url.to_owned()))?;
         match parsed.scheme() {
             "file" => {
-                let path: PathBuf =
-                    parsed.to_file_path().map_err(|()| BlobError::UnsupportedUrl(url.to_owned()))?;
+                let path: PathBuf = parsed
+                    .to_file_path()
+                    .map_err(|()| BlobError::UnsupportedUrl(url.to_owned()))?;
                 Self::local(&path)
             }
             _ => Err(BlobError::UnsupportedUrl(url.to_owned())),
@@ -91,7 +95,12 @@ impl BlobStore {
     /// Streams `source` into the object at `key` through a multipart upload, hashing on the way,
     /// refusing to store more than `max_bytes`. Memory stays bounded by the upload's part size.
     /// On any failure the partial upload is aborted and no object is left at `key`.
-    pub async fn put_stream<S, E>(&self, key: &str, source: S, max_bytes: u64) -> Result<StoredObject>
+    pub async fn put_stream<S, E>(
+        &self,
+        key: &str,
+        source: S,
+        max_bytes: u64,
+    ) -> Result<StoredObject>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -111,7 +120,11 @@ impl BlobStore {
         }
     }
 
-    async fn copy_into<S, E>(writer: &mut BufWriter, mut source: S, max_bytes: u64) -> Result<StoredObject>
+    async fn copy_into<S, E>(
+        writer: &mut BufWriter,
+        mut source: S,
+        max_bytes: u64,
+    ) -> Result<StoredObject>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -127,12 +140,17 @@ impl BlobStore {
             hasher.update(&piece);
             writer.put(piece).await?;
         }
-        Ok(StoredObject { size, md5_hex: hex::encode(hasher.finalize()) })
+        Ok(StoredObject {
+            size,
+            md5_hex: hex::encode(hasher.finalize()),
+        })
     }
 
     /// Stores a small object in one request.
     pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
-        self.inner.put(&Self::path(key)?, PutPayload::from(bytes)).await?;
+        self.inner
+            .put(&Self::path(key)?, PutPayload::from(bytes))
+            .await?;
         Ok(())
     }
 
@@ -173,17 +191,38 @@ mod tests {
     use super::*;
 
     fn pieces(parts: &[&'static str]) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
-        futures::stream::iter(parts.iter().map(|part| Ok(Bytes::from_static(part.as_bytes()))).collect::<Vec<_>>())
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|part| Ok(Bytes::from_static(part.as_bytes())))
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[tokio::test]
     async fn streams_in_and_reads_ranges_back() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = BlobStore::local(dir.path()).unwrap();
-        let stored = blobs.put_stream("tmp/1/bulk/u/f.jsonl", pieces(&["{\"a\":1}\n", "{\"a\":2}\n"]), 100).await.unwrap();
+        let stored = blobs
+            .put_stream(
+                "tmp/1/bulk/u/f.jsonl",
+                pieces(&["{\"a\":1}\n", "{\"a\":2}\n"]),
+                100,
+            )
+            .await
+            .unwrap();
         assert_eq!(stored.size, 16);
-        assert_eq!(stored.md5_hex, hex::encode(Md5::digest(b"{\"a\":1}\n{\"a\":2}\n")));
-        assert_eq!(blobs.get_range("tmp/1/bulk/u/f.jsonl", 8..16).await.unwrap(), "{\"a\":2}\n");
+        assert_eq!(
+            stored.md5_hex,
+            hex::encode(Md5::digest(b"{\"a\":1}\n{\"a\":2}\n"))
+        );
+        assert_eq!(
+            blobs
+                .get_range("tmp/1/bulk/u/f.jsonl", 8..16)
+                .await
+                .unwrap(),
+            "{\"a\":2}\n"
+        );
         assert_eq!(blobs.size("tmp/1/bulk/u/f.jsonl").await.unwrap(), Some(16));
     }
 
@@ -191,7 +230,10 @@ mod tests {
     async fn an_oversized_upload_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = BlobStore::local(dir.path()).unwrap();
-        let error = blobs.put_stream("k/f", pieces(&["12345", "67890"]), 8).await.unwrap_err();
+        let error = blobs
+            .put_stream("k/f", pieces(&["12345", "67890"]), 8)
+            .await
+            .unwrap_err();
         assert!(matches!(error, BlobError::TooLarge { limit: 8 }));
         assert_eq!(blobs.size("k/f").await.unwrap(), None);
     }

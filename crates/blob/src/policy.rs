@@ -52,7 +52,10 @@ pub enum PolicyError {
 impl PolicyError {
     /// Whether the form is refused as unauthorized (403) rather than malformed (400).
     pub fn is_forbidden(&self) -> bool {
-        matches!(self, Self::SignatureMismatch | Self::Expired(_) | Self::ConditionFailed(..))
+        matches!(
+            self,
+            Self::SignatureMismatch | Self::Expired(_) | Self::ConditionFailed(..)
+        )
     }
 }
 
@@ -68,7 +71,10 @@ impl PostPolicy {
         expires: DateTime<Utc>,
     ) -> Self {
         let date = now.format("%Y%m%dT%H%M%SZ").to_string();
-        let credential = format!("stevedore/{}/auto/storage/goog4_request", now.format("%Y%m%d"));
+        let credential = format!(
+            "stevedore/{}/auto/storage/goog4_request",
+            now.format("%Y%m%d")
+        );
         let policy = json!({
             "conditions": [
                 {"Content-Type": content_type},
@@ -96,7 +102,12 @@ impl PostPolicy {
             (SIGNATURE_FIELD, signature),
             (POLICY_FIELD, encoded),
         ];
-        Self { parameters: parameters.into_iter().map(|(name, value)| (name.to_owned(), value)).collect() }
+        Self {
+            parameters: parameters
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        }
     }
 
     /// Checks the form fields that preceded `file` against their signed policy.
@@ -107,9 +118,13 @@ impl PostPolicy {
         now: DateTime<Utc>,
     ) -> Result<VerifiedPolicy, PolicyError> {
         let field = |name: &str| {
-            fields.iter().find(|(field, _)| field.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+            fields
+                .iter()
+                .find(|(field, _)| field.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.as_str())
         };
-        let required = |name: &str| field(name).ok_or_else(|| PolicyError::MissingField(name.to_owned()));
+        let required =
+            |name: &str| field(name).ok_or_else(|| PolicyError::MissingField(name.to_owned()));
         let encoded = required(POLICY_FIELD)?;
         let signature = required(SIGNATURE_FIELD)?;
         if !signer.verify_hex(encoded.as_bytes(), signature) {
@@ -120,12 +135,17 @@ impl PostPolicy {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or(PolicyError::MalformedPolicy)?;
-        let expiration = document["expiration"].as_str().ok_or(PolicyError::MalformedPolicy)?;
-        let expires = DateTime::parse_from_rfc3339(expiration).map_err(|_| PolicyError::MalformedPolicy)?;
+        let expiration = document["expiration"]
+            .as_str()
+            .ok_or(PolicyError::MalformedPolicy)?;
+        let expires =
+            DateTime::parse_from_rfc3339(expiration).map_err(|_| PolicyError::MalformedPolicy)?;
         if expires <= now {
             return Err(PolicyError::Expired(expiration.to_owned()));
         }
-        let conditions = document["conditions"].as_array().ok_or(PolicyError::MalformedPolicy)?;
+        let conditions = document["conditions"]
+            .as_array()
+            .ok_or(PolicyError::MalformedPolicy)?;
         let mut key = None;
         let mut range = (0, u64::MAX);
         for condition in conditions {
@@ -136,28 +156,45 @@ impl PostPolicy {
                         // The bucket is implied by the endpoint; every other condition is a form field.
                         if name == "bucket" {
                             if expected != bucket {
-                                return Err(PolicyError::ConditionFailed(name.clone(), expected.to_owned()));
+                                return Err(PolicyError::ConditionFailed(
+                                    name.clone(),
+                                    expected.to_owned(),
+                                ));
                             }
                             continue;
                         }
                         let actual = required(name)?;
                         if actual != expected {
-                            return Err(PolicyError::ConditionFailed(name.clone(), expected.to_owned()));
+                            return Err(PolicyError::ConditionFailed(
+                                name.clone(),
+                                expected.to_owned(),
+                            ));
                         }
                         if name == "key" {
                             key = Some(actual.to_owned());
                         }
                     }
                 }
-                Value::Array(parts) if parts.first().and_then(Value::as_str) == Some("content-length-range") => {
-                    let bound = |index: usize| parts.get(index).and_then(Value::as_u64).ok_or(PolicyError::MalformedPolicy);
+                Value::Array(parts)
+                    if parts.first().and_then(Value::as_str) == Some("content-length-range") =>
+                {
+                    let bound = |index: usize| {
+                        parts
+                            .get(index)
+                            .and_then(Value::as_u64)
+                            .ok_or(PolicyError::MalformedPolicy)
+                    };
                     range = (bound(1)?, bound(2)?);
                 }
                 _ => return Err(PolicyError::MalformedPolicy),
             }
         }
         let key = key.ok_or(PolicyError::MalformedPolicy)?;
-        Ok(VerifiedPolicy { key, min_bytes: range.0, max_bytes: range.1 })
+        Ok(VerifiedPolicy {
+            key,
+            min_bytes: range.0,
+            max_bytes: range.1,
+        })
     }
 }
 
@@ -183,7 +220,11 @@ mod tests {
     #[test]
     fn parameters_come_in_the_documented_order() {
         let (_, policy) = issued(Utc::now());
-        let names: Vec<&str> = policy.parameters.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = policy
+            .parameters
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         assert_eq!(
             names,
             [
@@ -215,16 +256,39 @@ mod tests {
         let (signer, policy) = issued(now);
         let with = |name: &str, value: &str| {
             let mut fields = policy.parameters.clone();
-            fields.iter_mut().filter(|(field, _)| field == name).for_each(|(_, v)| *v = value.to_owned());
+            fields
+                .iter_mut()
+                .filter(|(field, _)| field == name)
+                .for_each(|(_, v)| *v = value.to_owned());
             fields
         };
-        let verify = |fields: &[(String, String)], at| PostPolicy::verify(&signer, "stevedore", fields, at);
+        let verify =
+            |fields: &[(String, String)], at| PostPolicy::verify(&signer, "stevedore", fields, at);
 
-        assert_eq!(verify(&with("x-goog-signature", "00"), now), Err(PolicyError::SignatureMismatch));
-        assert!(matches!(verify(&with("key", "tmp/2/bulk/x/y"), now), Err(PolicyError::ConditionFailed(name, _)) if name == "key"));
-        assert!(matches!(verify(&policy.parameters, now + TimeDelta::hours(25)), Err(PolicyError::Expired(_))));
-        let without_acl: Vec<_> = policy.parameters.iter().filter(|(name, _)| name != "acl").cloned().collect();
-        assert_eq!(verify(&without_acl, now), Err(PolicyError::MissingField("acl".to_owned())));
-        assert!(PostPolicy::verify(&Signer::new("other"), "stevedore", &policy.parameters, now).is_err());
+        assert_eq!(
+            verify(&with("x-goog-signature", "00"), now),
+            Err(PolicyError::SignatureMismatch)
+        );
+        assert!(
+            matches!(verify(&with("key", "tmp/2/bulk/x/y"), now), Err(PolicyError::ConditionFailed(name, _)) if name == "key")
+        );
+        assert!(matches!(
+            verify(&policy.parameters, now + TimeDelta::hours(25)),
+            Err(PolicyError::Expired(_))
+        ));
+        let without_acl: Vec<_> = policy
+            .parameters
+            .iter()
+            .filter(|(name, _)| name != "acl")
+            .cloned()
+            .collect();
+        assert_eq!(
+            verify(&without_acl, now),
+            Err(PolicyError::MissingField("acl".to_owned()))
+        );
+        assert!(
+            PostPolicy::verify(&Signer::new("other"), "stevedore", &policy.parameters, now)
+                .is_err()
+        );
     }
 }

@@ -17,11 +17,14 @@ impl std::fmt::Debug for Signer {
 
 impl Signer {
     pub fn new(secret: impl Into<Vec<u8>>) -> Self {
-        Self { secret: secret.into() }
+        Self {
+            secret: secret.into(),
+        }
     }
 
     fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
         mac.update(message);
         mac
     }
@@ -49,8 +52,17 @@ impl Signer {
         self.sign_hex(&Self::link_message(method, key, expires_unix))
     }
 
-    pub fn verify_link(&self, method: &str, key: &str, expires_unix: i64, signature_hex: &str) -> bool {
-        self.verify_hex(&Self::link_message(method, key, expires_unix), signature_hex)
+    pub fn verify_link(
+        &self,
+        method: &str,
+        key: &str,
+        expires_unix: i64,
+        signature_hex: &str,
+    ) -> bool {
+        self.verify_hex(
+            &Self::link_message(method, key, expires_unix),
+            signature_hex,
+        )
     }
 }
 
@@ -66,7 +78,12 @@ mod tests {
         assert!(!signer.verify_link("PUT", "results/1/bulk-1.jsonl", 1_800_000_000, &signature));
         assert!(!signer.verify_link("GET", "results/1/bulk-2.jsonl", 1_800_000_000, &signature));
         assert!(!signer.verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_001, &signature));
-        assert!(!Signer::new("other").verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000, &signature));
+        assert!(!Signer::new("other").verify_link(
+            "GET",
+            "results/1/bulk-1.jsonl",
+            1_800_000_000,
+            &signature
+        ));
         assert!(!signer.verify_link("GET", "results/1/bulk-1.jsonl", 1_800_000_000, "zz"));
     }
 }

@@ -67,15 +67,21 @@ pub struct CollectionCreatePayload {
     user_errors: Vec<UserError>,
 }
 
-pub(crate) async fn find(db: &CatalogDb, shop: ShopId, id: i64) -> async_graphql::Result<Option<Collection>> {
+pub(crate) async fn find(
+    db: &CatalogDb,
+    shop: ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<Collection>> {
     let row = db
         .read(move |conn| {
             async move {
-                sqlx::query_as::<_, CollectionRow>(&format!("SELECT {COLUMNS} FROM collections WHERE id = $1 AND shop_id = $2"))
-                    .bind(id)
-                    .bind(shop.0)
-                    .fetch_optional(conn)
-                    .await
+                sqlx::query_as::<_, CollectionRow>(&format!(
+                    "SELECT {COLUMNS} FROM collections WHERE id = $1 AND shop_id = $2"
+                ))
+                .bind(id)
+                .bind(shop.0)
+                .fetch_optional(conn)
+                .await
             }
             .boxed()
         })
@@ -89,20 +95,38 @@ pub struct CollectionMutation;
 #[Object]
 impl CollectionMutation {
     /// Creates a custom collection.
-    async fn collection_create(&self, ctx: &Context<'_>, input: CollectionInput) -> async_graphql::Result<CollectionCreatePayload> {
+    async fn collection_create(
+        &self,
+        ctx: &Context<'_>,
+        input: CollectionInput,
+    ) -> async_graphql::Result<CollectionCreatePayload> {
         let title = input.title.clone().unwrap_or_default();
         if title.trim().is_empty() {
-            return Ok(CollectionCreatePayload { collection: None, user_errors: vec![UserError::new(&["title"], "Title can't be blank")] });
+            return Ok(CollectionCreatePayload {
+                collection: None,
+                user_errors: vec![UserError::new(&["title"], "Title can't be blank")],
+            });
         }
         if input.id.is_some() {
             return Ok(CollectionCreatePayload {
                 collection: None,
-                user_errors: vec![UserError::new(&["id"], "Cannot specify an id when creating a collection")],
+                user_errors: vec![UserError::new(
+                    &["id"],
+                    "Cannot specify an id when creating a collection",
+                )],
             });
         }
         let shop = *ctx.data::<ShopId>()?;
-        let now = ctx.data::<std::sync::Arc<dyn stevedore_core::Clock>>()?.now().timestamp_millis();
-        let base = input.handle.as_deref().map(parameterize).filter(|h| !h.is_empty()).unwrap_or_else(|| parameterize(&title));
+        let now = ctx
+            .data::<std::sync::Arc<dyn stevedore_core::Clock>>()?
+            .now()
+            .timestamp_millis();
+        let base = input
+            .handle
+            .as_deref()
+            .map(parameterize)
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| parameterize(&title));
         let row = ctx
             .data::<CatalogDb>()?
             .write(move |conn| {
@@ -124,7 +148,10 @@ impl CollectionMutation {
                 .boxed()
             })
             .await?;
-        Ok(CollectionCreatePayload { collection: Some(Collection(row)), user_errors: vec![] })
+        Ok(CollectionCreatePayload {
+            collection: Some(Collection(row)),
+            user_errors: vec![],
+        })
     }
 }
 
@@ -134,7 +161,11 @@ pub struct CollectionQuery;
 #[Object]
 impl CollectionQuery {
     /// A collection of this shop by id.
-    async fn collection(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Collection>> {
+    async fn collection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Collection>> {
         let Ok(id) = Gid::parse_as(&id, "Collection") else {
             return Ok(None);
         };

@@ -25,7 +25,13 @@ pub fn first_free(base: &str, taken: &[String]) -> String {
     }
     let highest = taken
         .iter()
-        .filter_map(|handle| handle.strip_prefix(base)?.strip_prefix('-')?.parse::<u64>().ok())
+        .filter_map(|handle| {
+            handle
+                .strip_prefix(base)?
+                .strip_prefix('-')?
+                .parse::<u64>()
+                .ok()
+        })
         .max()
         .unwrap_or(0);
     format!("{base}-{}", highest + 1)
@@ -37,7 +43,10 @@ mod tests {
 
     #[test]
     fn parameterizes_titles() {
-        assert_eq!(parameterize("Sweet new snowboard 1"), "sweet-new-snowboard-1");
+        assert_eq!(
+            parameterize("Sweet new snowboard 1"),
+            "sweet-new-snowboard-1"
+        );
         assert_eq!(parameterize("  Ski & Snow -- Wax!! "), "ski-snow-wax");
         assert_eq!(parameterize("Été"), "été");
     }
@@ -46,6 +55,12 @@ mod tests {
     fn suffixes_taken_handles() {
         assert_eq!(first_free("board", &[]), "board");
         assert_eq!(first_free("board", &["board".into()]), "board-1");
-        assert_eq!(first_free("board", &["board".into(), "board-1".into(), "board-7".into()]), "board-8");
+        assert_eq!(
+            first_free(
+                "board",
+                &["board".into(), "board-1".into(), "board-7".into()]
+            ),
+            "board-8"
+        );
     }
 }

@@ -34,12 +34,19 @@ pub struct UserError {
 
 impl UserError {
     pub fn new(field: &[&str], message: impl Into<String>) -> Self {
-        Self { field: Some(field.iter().map(|part| (*part).to_owned()).collect()), message: message.into() }
+        Self {
+            field: Some(field.iter().map(|part| (*part).to_owned()).collect()),
+            message: message.into(),
+        }
     }
 }
 
 /// Reads a product or collection by global id, for `node(id:)`.
-pub async fn find_product(db: &CatalogDb, shop: stevedore_core::ShopId, id: i64) -> async_graphql::Result<Option<Product>> {
+pub async fn find_product(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<Product>> {
     product::find(db, shop, id).await
 }
 

@@ -92,6 +92,7 @@ macro_rules! product_input {
         }
 
         impl From<$name> for ProductFields {
+            #[allow(clippy::needless_update)]
             fn from(input: $name) -> Self {
                 ProductFields {
                     $($id: input.$id,)?
@@ -143,7 +144,8 @@ struct ProductRow {
     updated_at: i64,
 }
 
-const COLUMNS: &str = "id, title, handle, description_html, product_type, vendor, tags, status, template_suffix, \
+const COLUMNS: &str =
+    "id, title, handle, description_html, product_type, vendor, tags, status, template_suffix, \
      gift_card, seo_title, seo_description, created_at, updated_at";
 
 /// `Product`.
@@ -186,7 +188,10 @@ impl Product {
         self.0.gift_card
     }
     async fn seo(&self) -> Seo {
-        Seo { title: self.0.seo_title.clone(), description: self.0.seo_description.clone() }
+        Seo {
+            title: self.0.seo_title.clone(),
+            description: self.0.seo_description.clone(),
+        }
     }
     async fn created_at(&self) -> DateTime {
         DateTime(from_millis(self.0.created_at))
@@ -207,9 +212,17 @@ impl Product {
     ) -> async_graphql::Result<Connection<IdCursor, ProductVariant>> {
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let id = self.0.id;
-        let in_window = window.after.is_none_or(|after| if reverse { id < after } else { id > after })
-            && window.before.is_none_or(|before| if reverse { id > before } else { id < before });
-        let variants = if in_window { vec![ProductVariant { product_id: id }] } else { vec![] };
+        let in_window = window
+            .after
+            .is_none_or(|after| if reverse { id < after } else { id > after })
+            && window
+                .before
+                .is_none_or(|before| if reverse { id > before } else { id < before });
+        let variants = if in_window {
+            vec![ProductVariant { product_id: id }]
+        } else {
+            vec![]
+        };
         Ok(window.page(variants, |variant| variant.product_id))
     }
 }
@@ -269,7 +282,10 @@ fn validate_title(title: Option<&str>, required: bool) -> Option<UserError> {
         None if !required => None,
         Some(title) if !title.trim().is_empty() => {
             (title.chars().count() > MAX_TITLE_CHARS).then(|| {
-                UserError::new(&["title"], format!("Title is too long (maximum is {MAX_TITLE_CHARS} characters)"))
+                UserError::new(
+                    &["title"],
+                    format!("Title is too long (maximum is {MAX_TITLE_CHARS} characters)"),
+                )
             })
         }
         _ => Some(UserError::new(&["title"], "Title can't be blank")),
@@ -281,18 +297,27 @@ fn shop(ctx: &Context<'_>) -> async_graphql::Result<ShopId> {
 }
 
 fn now_millis(ctx: &Context<'_>) -> async_graphql::Result<i64> {
-    Ok(ctx.data::<std::sync::Arc<dyn stevedore_core::Clock>>()?.now().timestamp_millis())
+    Ok(ctx
+        .data::<std::sync::Arc<dyn stevedore_core::Clock>>()?
+        .now()
+        .timestamp_millis())
 }
 
-pub(crate) async fn find(db: &CatalogDb, shop: ShopId, id: i64) -> async_graphql::Result<Option<Product>> {
+pub(crate) async fn find(
+    db: &CatalogDb,
+    shop: ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<Product>> {
     let row = db
         .read(move |conn| {
             async move {
-                sqlx::query_as::<_, ProductRow>(&format!("SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2"))
-                    .bind(id)
-                    .bind(shop.0)
-                    .fetch_optional(conn)
-                    .await
+                sqlx::query_as::<_, ProductRow>(&format!(
+                    "SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2"
+                ))
+                .bind(id)
+                .bind(shop.0)
+                .fetch_optional(conn)
+                .await
             }
             .boxed()
         })
@@ -309,10 +334,19 @@ pub(crate) async fn taken_handles(
     base: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
     let sql = match table {
-        HandleTable::Products => "SELECT handle FROM products WHERE shop_id = $1 AND handle >= $2 AND handle < $3",
-        HandleTable::Collections => "SELECT handle FROM collections WHERE shop_id = $1 AND handle >= $2 AND handle < $3",
+        HandleTable::Products => {
+            "SELECT handle FROM products WHERE shop_id = $1 AND handle >= $2 AND handle < $3"
+        }
+        HandleTable::Collections => {
+            "SELECT handle FROM collections WHERE shop_id = $1 AND handle >= $2 AND handle < $3"
+        }
     };
-    sqlx::query_scalar(sql).bind(shop.0).bind(base).bind(format!("{base}.")).fetch_all(conn).await
+    sqlx::query_scalar(sql)
+        .bind(shop.0)
+        .bind(base)
+        .bind(format!("{base}."))
+        .fetch_all(conn)
+        .await
 }
 
 #[derive(Clone, Copy)]
@@ -322,16 +356,28 @@ pub(crate) enum HandleTable {
 }
 
 enum Created {
-    Product(ProductRow),
+    Product(Box<ProductRow>),
     HandleTaken(String),
 }
 
-async fn create(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -> async_graphql::Result<ProductCreatePayload> {
+async fn create(
+    db: &CatalogDb,
+    shop: ShopId,
+    fields: ProductFields,
+    now: i64,
+) -> async_graphql::Result<ProductCreatePayload> {
     if let Some(error) = validate_title(fields.title.as_deref(), true) {
-        return Ok(ProductCreatePayload { product: None, user_errors: vec![error] });
+        return Ok(ProductCreatePayload {
+            product: None,
+            user_errors: vec![error],
+        });
     }
     let title = fields.title.clone().unwrap_or_default();
-    let explicit_handle = fields.handle.as_deref().map(parameterize).filter(|handle| !handle.is_empty());
+    let explicit_handle = fields
+        .handle
+        .as_deref()
+        .map(parameterize)
+        .filter(|handle| !handle.is_empty());
     let tags = serde_json::to_string(&normalize_tags(fields.tags.as_deref().unwrap_or_default()))?;
     let created = db
         .write(move |conn| {
@@ -370,29 +416,53 @@ async fn create(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -
                 .bind(now)
                 .fetch_one(&mut *conn)
                 .await?;
-                Ok(Created::Product(row))
+                Ok(Created::Product(Box::new(row)))
             }
             .boxed()
         })
         .await?;
     Ok(match created {
-        Created::Product(row) => ProductCreatePayload { product: Some(Product(row)), user_errors: vec![] },
+        Created::Product(row) => ProductCreatePayload {
+            product: Some(Product(*row)),
+            user_errors: vec![],
+        },
         Created::HandleTaken(handle) => ProductCreatePayload {
             product: None,
-            user_errors: vec![UserError::new(&["handle"], format!("Handle '{handle}' already in use. Please provide a new handle."))],
+            user_errors: vec![UserError::new(
+                &["handle"],
+                format!("Handle '{handle}' already in use. Please provide a new handle."),
+            )],
         },
     })
 }
 
-async fn update(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -> async_graphql::Result<ProductUpdatePayload> {
-    let refused = |error: UserError| Ok(ProductUpdatePayload { product: None, user_errors: vec![error] });
-    let Some(id) = fields.id.as_ref().and_then(|id| Gid::parse_as(id, "Product").ok()) else {
+async fn update(
+    db: &CatalogDb,
+    shop: ShopId,
+    fields: ProductFields,
+    now: i64,
+) -> async_graphql::Result<ProductUpdatePayload> {
+    let refused = |error: UserError| {
+        Ok(ProductUpdatePayload {
+            product: None,
+            user_errors: vec![error],
+        })
+    };
+    let Some(id) = fields
+        .id
+        .as_ref()
+        .and_then(|id| Gid::parse_as(id, "Product").ok())
+    else {
         return refused(UserError::new(&["id"], "Product does not exist"));
     };
     if let Some(error) = validate_title(fields.title.as_deref(), false) {
         return refused(error);
     }
-    let handle = fields.handle.as_deref().map(parameterize).filter(|handle| !handle.is_empty());
+    let handle = fields
+        .handle
+        .as_deref()
+        .map(parameterize)
+        .filter(|handle| !handle.is_empty());
     let tags = match &fields.tags {
         Some(tags) => Some(serde_json::to_string(&normalize_tags(tags))?),
         None => None,
@@ -432,7 +502,10 @@ async fn update(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -
         })
         .await;
     match row {
-        Ok(Some(row)) => Ok(ProductUpdatePayload { product: Some(Product(row)), user_errors: vec![] }),
+        Ok(Some(row)) => Ok(ProductUpdatePayload {
+            product: Some(Product(row)),
+            user_errors: vec![],
+        }),
         Ok(None) => refused(UserError::new(&["id"], "Product does not exist")),
         Err(error) if error.message.contains("UNIQUE") => {
             refused(UserError::new(&["handle"], "Handle has already been taken"))
@@ -442,11 +515,17 @@ async fn update(db: &CatalogDb, shop: ShopId, fields: ProductFields, now: i64) -
 }
 
 /// Picks the one product argument given; both or neither is a client mistake.
-fn one_of<A: Into<ProductFields>, B: Into<ProductFields>>(input: Option<A>, product: Option<B>) -> Result<ProductFields, UserError> {
+fn one_of<A: Into<ProductFields>, B: Into<ProductFields>>(
+    input: Option<A>,
+    product: Option<B>,
+) -> Result<ProductFields, UserError> {
     match (input, product) {
         (Some(input), None) => Ok(input.into()),
         (None, Some(product)) => Ok(product.into()),
-        _ => Err(UserError { field: None, message: "Exactly one of the arguments input or product must be given.".into() }),
+        _ => Err(UserError {
+            field: None,
+            message: "Exactly one of the arguments input or product must be given.".into(),
+        }),
     }
 }
 
@@ -464,9 +543,20 @@ impl ProductMutation {
     ) -> async_graphql::Result<ProductCreatePayload> {
         let fields = match one_of(input, product) {
             Ok(fields) => fields,
-            Err(error) => return Ok(ProductCreatePayload { product: None, user_errors: vec![error] }),
+            Err(error) => {
+                return Ok(ProductCreatePayload {
+                    product: None,
+                    user_errors: vec![error],
+                })
+            }
         };
-        create(ctx.data::<CatalogDb>()?, shop(ctx)?, fields, now_millis(ctx)?).await
+        create(
+            ctx.data::<CatalogDb>()?,
+            shop(ctx)?,
+            fields,
+            now_millis(ctx)?,
+        )
+        .await
     }
 
     /// Updates the product named by the input's `id`; absent attributes are left as they are.
@@ -478,9 +568,20 @@ impl ProductMutation {
     ) -> async_graphql::Result<ProductUpdatePayload> {
         let fields = match one_of(input, product) {
             Ok(fields) => fields,
-            Err(error) => return Ok(ProductUpdatePayload { product: None, user_errors: vec![error] }),
+            Err(error) => {
+                return Ok(ProductUpdatePayload {
+                    product: None,
+                    user_errors: vec![error],
+                })
+            }
         };
-        update(ctx.data::<CatalogDb>()?, shop(ctx)?, fields, now_millis(ctx)?).await
+        update(
+            ctx.data::<CatalogDb>()?,
+            shop(ctx)?,
+            fields,
+            now_millis(ctx)?,
+        )
+        .await
     }
 }
 
@@ -493,8 +594,12 @@ impl CursorType for IdCursor {
 
     fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
         let bytes = BASE64.decode(text).map_err(|_| "invalid cursor")?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
-        value["last_id"].as_i64().map(IdCursor).ok_or("invalid cursor")
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
+        value["last_id"]
+            .as_i64()
+            .map(IdCursor)
+            .ok_or("invalid cursor")
     }
 
     fn encode_cursor(&self) -> String {
@@ -523,15 +628,29 @@ impl Window {
             (Some(first), None) => (true, first),
             (None, Some(last)) => (false, last),
             (None, None) => return Err("you must provide one of first or last".into()),
-            (Some(_), Some(_)) => return Err("providing both first and last is not supported".into()),
+            (Some(_), Some(_)) => {
+                return Err("providing both first and last is not supported".into())
+            }
         };
         if !(0..=250).contains(&count) {
             return Err("The page size must be between 0 and 250.".into());
         }
         let decode = |cursor: Option<String>| -> async_graphql::Result<Option<i64>> {
-            cursor.map(|text| IdCursor::decode_cursor(&text).map(|cursor| cursor.0).map_err(Into::into)).transpose()
+            cursor
+                .map(|text| {
+                    IdCursor::decode_cursor(&text)
+                        .map(|cursor| cursor.0)
+                        .map_err(Into::into)
+                })
+                .transpose()
         };
-        Ok(Self { forward, limit: i64::from(count), after: decode(after)?, before: decode(before)?, reverse })
+        Ok(Self {
+            forward,
+            limit: i64::from(count),
+            after: decode(after)?,
+            before: decode(before)?,
+            reverse,
+        })
     }
 
     /// `WHERE` and `ORDER BY` for the scan; `$2`/`$3` bind `after`/`before`, `$4` the limit + 1.
@@ -546,14 +665,21 @@ impl Window {
     }
 
     /// Turns the scanned rows (limit + 1 at most) into a page in display order.
-    pub fn page<T: async_graphql::OutputType, F: Fn(&T) -> i64>(&self, mut rows: Vec<T>, id_of: F) -> Connection<IdCursor, T> {
+    pub fn page<T: async_graphql::OutputType, F: Fn(&T) -> i64>(
+        &self,
+        mut rows: Vec<T>,
+        id_of: F,
+    ) -> Connection<IdCursor, T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         if !self.forward {
             rows.reverse();
         }
         let mut connection = Connection::new(!self.forward && more, self.forward && more);
-        connection.edges.extend(rows.into_iter().map(|row| Edge::new(IdCursor(id_of(&row)), row)));
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(IdCursor(id_of(&row)), row)),
+        );
         connection
     }
 }
@@ -583,7 +709,10 @@ impl ProductQuery {
     ) -> async_graphql::Result<Connection<IdCursor, Product>> {
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let shop = shop(ctx)?;
-        let sql = format!("SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {}", window.sql());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {}",
+            window.sql()
+        );
         let (after, before, limit) = (window.after, window.before, window.limit + 1);
         let rows = ctx
             .data::<CatalogDb>()?
@@ -600,6 +729,10 @@ impl ProductQuery {
                 .boxed()
             })
             .await?;
-        Ok(window.page(rows.into_iter().map(Product).collect(), |product| product.0.id))
+        Ok(
+            window.page(rows.into_iter().map(Product).collect(), |product| {
+                product.0.id
+            }),
+        )
     }
 }

@@ -30,7 +30,10 @@ pub struct StagedTarget {
 impl StagedTarget {
     /// The `key` parameter: what `bulkOperationRunMutation` takes as `stagedUploadPath`.
     pub fn key(&self) -> Option<&str> {
-        self.parameters.iter().find(|(name, _)| name == "key").map(|(_, value)| value.as_str())
+        self.parameters
+            .iter()
+            .find(|(name, _)| name == "key")
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -38,7 +41,10 @@ impl Client {
     pub fn new(base_url: &str, api_version: &str, token: &str) -> Self {
         Self {
             http: reqwest::Client::new(),
-            endpoint: format!("{}/admin/api/{api_version}/graphql.json", base_url.trim_end_matches('/')),
+            endpoint: format!(
+                "{}/admin/api/{api_version}/graphql.json",
+                base_url.trim_end_matches('/')
+            ),
             token: token.to_owned(),
         }
     }
@@ -58,7 +64,10 @@ impl Client {
             .await
             .context("GraphQL request failed")?;
         let status = response.status();
-        let body: Value = response.json().await.with_context(|| format!("GraphQL response ({status}) is not JSON"))?;
+        let body: Value = response
+            .json()
+            .await
+            .with_context(|| format!("GraphQL response ({status}) is not JSON"))?;
         if !status.is_success() {
             bail!("GraphQL request answered {status}: {body}");
         }
@@ -84,20 +93,35 @@ impl Client {
         let payload = &data["stagedUploadsCreate"];
         check_user_errors(&payload["userErrors"])?;
         let target = &payload["stagedTargets"][0];
-        let url = target["url"].as_str().ok_or_else(|| anyhow!("staged target has no url"))?.to_owned();
+        let url = target["url"]
+            .as_str()
+            .ok_or_else(|| anyhow!("staged target has no url"))?
+            .to_owned();
         let parameters = target["parameters"]
             .as_array()
             .ok_or_else(|| anyhow!("staged target has no parameters"))?
             .iter()
-            .map(|p| (p["name"].as_str().unwrap_or_default().to_owned(), p["value"].as_str().unwrap_or_default().to_owned()))
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["value"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect();
         Ok(StagedTarget { url, parameters })
     }
 
     /// Uploads `file` to the target as a multipart form, `file` last, streaming from disk and
     /// reporting bytes sent to `progress`.
-    pub async fn upload(&self, target: &StagedTarget, file: &Path, progress: impl Fn(u64) + Send + Sync + 'static) -> Result<()> {
-        let handle = tokio::fs::File::open(file).await.with_context(|| format!("cannot open {}", file.display()))?;
+    pub async fn upload(
+        &self,
+        target: &StagedTarget,
+        file: &Path,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> Result<()> {
+        let handle = tokio::fs::File::open(file)
+            .await
+            .with_context(|| format!("cannot open {}", file.display()))?;
         let length = handle.metadata().await?.len();
         let stream = tokio_util::io::ReaderStream::new(handle).inspect(move |piece| {
             if let Ok(bytes) = piece {
@@ -108,25 +132,48 @@ impl Client {
         for (name, value) in &target.parameters {
             form = form.text(name.clone(), value.clone());
         }
-        let filename = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "input.jsonl".into());
-        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), length)
-            .file_name(filename)
-            .mime_str("text/jsonl")?;
+        let filename = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "input.jsonl".into());
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::wrap_stream(stream),
+            length,
+        )
+        .file_name(filename)
+        .mime_str("text/jsonl")?;
         form = form.part("file", part);
-        let response = self.http.post(&target.url).multipart(form).send().await.context("upload failed")?;
+        let response = self
+            .http
+            .post(&target.url)
+            .multipart(form)
+            .send()
+            .await
+            .context("upload failed")?;
         let status = response.status();
         if status.as_u16() != 201 {
-            bail!("upload answered {status}: {}", response.text().await.unwrap_or_default());
+            bail!(
+                "upload answered {status}: {}",
+                response.text().await.unwrap_or_default()
+            );
         }
         Ok(())
     }
 
     /// Starts the bulk mutation; returns the operation id.
     pub async fn run_mutation(&self, mutation: &str, staged_upload_path: &str) -> Result<String> {
-        let data = self.data(RUN, json!({"mutation": mutation, "path": staged_upload_path})).await?;
+        let data = self
+            .data(
+                RUN,
+                json!({"mutation": mutation, "path": staged_upload_path}),
+            )
+            .await?;
         let payload = &data["bulkOperationRunMutation"];
         check_user_errors(&payload["userErrors"])?;
-        payload["bulkOperation"]["id"].as_str().map(str::to_owned).ok_or_else(|| anyhow!("no bulk operation returned"))
+        payload["bulkOperation"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no bulk operation returned"))
     }
 
     pub async fn operation(&self, id: &str) -> Result<Value> {
@@ -134,11 +181,19 @@ impl Client {
     }
 
     /// Polls until the operation ends, calling `progress` with each state seen.
-    pub async fn wait(&self, id: &str, interval: Duration, mut progress: impl FnMut(&Value)) -> Result<Value> {
+    pub async fn wait(
+        &self,
+        id: &str,
+        interval: Duration,
+        mut progress: impl FnMut(&Value),
+    ) -> Result<Value> {
         loop {
             let operation = self.operation(id).await?;
             progress(&operation);
-            if matches!(operation["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELED" | "EXPIRED")) {
+            if matches!(
+                operation["status"].as_str(),
+                Some("COMPLETED" | "FAILED" | "CANCELED" | "EXPIRED")
+            ) {
                 return Ok(operation);
             }
             tokio::time::sleep(interval).await;
@@ -150,7 +205,10 @@ impl Client {
         let response = self.http.get(url).send().await.context("download failed")?;
         let status = response.status();
         if !status.is_success() {
-            bail!("download answered {status}: {}", response.text().await.unwrap_or_default());
+            bail!(
+                "download answered {status}: {}",
+                response.text().await.unwrap_or_default()
+            );
         }
         if let Some(parent) = destination.parent() {
             tokio::fs::create_dir_all(parent).await?;

@@ -63,7 +63,10 @@ impl Gid {
     const PREFIX: &'static str = "gid://shopify/";
 
     pub fn new(type_name: &str, id: i64) -> Self {
-        Self { type_name: type_name.to_owned(), id }
+        Self {
+            type_name: type_name.to_owned(),
+            id,
+        }
     }
 
     pub fn parse(text: &str) -> Result<Self, GidError> {
@@ -72,7 +75,8 @@ impl Gid {
         let (type_name, id) = rest.split_once('/').ok_or_else(malformed)?;
         // A query string (`?foo=bar`) may follow the id in Shopify's gids; it carries nothing here.
         let id = id.split_once('?').map_or(id, |(id, _)| id);
-        let valid_type = !type_name.is_empty() && type_name.chars().all(|c| c.is_ascii_alphanumeric());
+        let valid_type =
+            !type_name.is_empty() && type_name.chars().all(|c| c.is_ascii_alphanumeric());
         let id: i64 = id.parse().map_err(|_| malformed())?;
         if !valid_type || id <= 0 {
             return Err(malformed());
@@ -110,15 +114,27 @@ mod tests {
     #[test]
     fn distinguishes_malformed_from_wrong_type() {
         assert_eq!(
-            Gid::parse_as("not-a-gid", "BulkOperation").unwrap_err().to_string(),
+            Gid::parse_as("not-a-gid", "BulkOperation")
+                .unwrap_err()
+                .to_string(),
             "Invalid global id 'not-a-gid'"
         );
         assert_eq!(
-            Gid::parse_as("gid://shopify/Product/1", "BulkOperation").unwrap_err().to_string(),
+            Gid::parse_as("gid://shopify/Product/1", "BulkOperation")
+                .unwrap_err()
+                .to_string(),
             "Invalid id: gid://shopify/Product/1"
         );
-        for bad in ["gid://shopify/Product/", "gid://shopify//1", "gid://shopify/Product/-1", "gid://other/Product/1"] {
-            assert!(matches!(Gid::parse(bad), Err(GidError::Malformed(_))), "{bad}");
+        for bad in [
+            "gid://shopify/Product/",
+            "gid://shopify//1",
+            "gid://shopify/Product/-1",
+            "gid://other/Product/1",
+        ] {
+            assert!(
+                matches!(Gid::parse(bad), Err(GidError::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -74,8 +74,11 @@ text_enum!(
 
 impl OperationStatus {
     /// Statuses that count against the per-shop concurrency cap.
-    pub const NON_TERMINAL: &'static [OperationStatus] =
-        &[OperationStatus::Created, OperationStatus::Running, OperationStatus::Canceling];
+    pub const NON_TERMINAL: &'static [OperationStatus] = &[
+        OperationStatus::Created,
+        OperationStatus::Running,
+        OperationStatus::Canceling,
+    ];
 
     pub fn is_terminal(self) -> bool {
         !Self::NON_TERMINAL.contains(&self)

@@ -33,8 +33,14 @@ pub struct UnsignedInt64(pub u64);
 impl ScalarType for UnsignedInt64 {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => text.parse().map(UnsignedInt64).map_err(|_| InputValueError::expected_type(value)),
-            Value::Number(number) => number.as_u64().map(UnsignedInt64).ok_or_else(|| InputValueError::expected_type(value)),
+            Value::String(text) => text
+                .parse()
+                .map(UnsignedInt64)
+                .map_err(|_| InputValueError::expected_type(value)),
+            Value::Number(number) => number
+                .as_u64()
+                .map(UnsignedInt64)
+                .ok_or_else(|| InputValueError::expected_type(value)),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

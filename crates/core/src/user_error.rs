@@ -24,7 +24,11 @@ pub struct BulkUserError {
 }
 
 impl BulkUserError {
-    fn new(field: Option<&[&str]>, message: impl Into<String>, code: Option<BulkMutationErrorCode>) -> Self {
+    fn new(
+        field: Option<&[&str]>,
+        message: impl Into<String>,
+        code: Option<BulkMutationErrorCode>,
+    ) -> Self {
         Self {
             field: field.map(|path| path.iter().map(|part| (*part).to_owned()).collect()),
             message: message.into(),
@@ -58,7 +62,11 @@ impl BulkUserError {
 
     /// `detail` is the parser's own words, e.g. "syntax error, unexpected end of file at [1, 21]".
     pub fn unparsable_mutation(detail: &str) -> Self {
-        Self::new(None, format!("Failed to parse the mutation - {detail}"), Some(BulkMutationErrorCode::InvalidMutation))
+        Self::new(
+            None,
+            format!("Failed to parse the mutation - {detail}"),
+            Some(BulkMutationErrorCode::InvalidMutation),
+        )
     }
 
     pub fn not_a_mutation() -> Self {
@@ -70,15 +78,27 @@ impl BulkUserError {
     }
 
     pub fn not_single_root_field() -> Self {
-        Self::new(Some(&["mutation"]), "You must specify a single top level mutation.", None)
+        Self::new(
+            Some(&["mutation"]),
+            "You must specify a single top level mutation.",
+            None,
+        )
     }
 
     pub fn disallowed_root_field() -> Self {
-        Self::new(Some(&["mutation"]), "You must use an allowed mutation name.", None)
+        Self::new(
+            Some(&["mutation"]),
+            "You must use an allowed mutation name.",
+            None,
+        )
     }
 
     pub fn too_many_connections() -> Self {
-        Self::new(Some(&["mutation"]), "Bulk mutations cannot contain more than 1 connection.", None)
+        Self::new(
+            Some(&["mutation"]),
+            "Bulk mutations cannot contain more than 1 connection.",
+            None,
+        )
     }
 
     /// A document that parses but does not validate against the schema (unknown field,
@@ -96,7 +116,11 @@ impl BulkUserError {
     }
 
     pub fn empty_file() -> Self {
-        Self::new(None, "The input file is empty.", Some(BulkMutationErrorCode::InvalidStagedUploadFile))
+        Self::new(
+            None,
+            "The input file is empty.",
+            Some(BulkMutationErrorCode::InvalidStagedUploadFile),
+        )
     }
 
     pub fn file_too_large() -> Self {
@@ -111,7 +135,11 @@ impl BulkUserError {
         let ids: Vec<String> = running.iter().map(|id| id.gid().to_string()).collect();
         Self::new(
             None,
-            format!("A bulk {} operation for this app and shop is already in progress: {}.", kind.noun(), ids.join(", ")),
+            format!(
+                "A bulk {} operation for this app and shop is already in progress: {}.",
+                kind.noun(),
+                ids.join(", ")
+            ),
             Some(BulkMutationErrorCode::OperationInProgress),
         )
     }
@@ -131,7 +159,10 @@ mod tests {
 
     #[test]
     fn in_progress_lists_every_running_id() {
-        let error = BulkUserError::operation_in_progress(crate::OperationType::Mutation, &[OperationId(1), OperationId(2)]);
+        let error = BulkUserError::operation_in_progress(
+            crate::OperationType::Mutation,
+            &[OperationId(1), OperationId(2)],
+        );
         assert_eq!(
             error.message,
             "A bulk mutation operation for this app and shop is already in progress: gid://shopify/BulkOperation/1, gid://shopify/BulkOperation/2."

@@ -61,9 +61,24 @@ mod tests {
 
     #[test]
     fn concurrency_cap_changes_at_2026_01() {
-        assert_eq!(ApiVersion::parse("2025-10").unwrap().concurrent_operations_per_type(), 1);
-        assert_eq!(ApiVersion::parse("2026-01").unwrap().concurrent_operations_per_type(), 5);
-        assert_eq!(ApiVersion::parse("unstable").unwrap().concurrent_operations_per_type(), 5);
+        assert_eq!(
+            ApiVersion::parse("2025-10")
+                .unwrap()
+                .concurrent_operations_per_type(),
+            1
+        );
+        assert_eq!(
+            ApiVersion::parse("2026-01")
+                .unwrap()
+                .concurrent_operations_per_type(),
+            5
+        );
+        assert_eq!(
+            ApiVersion::parse("unstable")
+                .unwrap()
+                .concurrent_operations_per_type(),
+            5
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Admission of new operations: `bulkOperationRunMutation`'s validation, in Shopify's order of
 //! precedence, and the per-shop concurrency cap.
 
-use crate::executor::Executor;
+use crate::executor::{Executor, Rejection};
 use crate::Engine;
-use stevedore_core::limits::{CLIENT_IDENTIFIER_MAX_CHARS, CLIENT_IDENTIFIER_MIN_CHARS, MAX_DOCUMENT_BYTES, MAX_STAGED_FILE_BYTES};
+use stevedore_core::limits::{
+    CLIENT_IDENTIFIER_MAX_CHARS, CLIENT_IDENTIFIER_MIN_CHARS, MAX_DOCUMENT_BYTES,
+    MAX_STAGED_FILE_BYTES,
+};
 use stevedore_core::{ApiVersion, BulkOperation, BulkUserError, OperationType, ShopId};
 use stevedore_store::operations::NewOperation;
 
@@ -41,7 +44,10 @@ impl<E: Executor> Engine<E> {
     /// Validates and admits a bulk mutation. The order of checks is the hosted API's: the
     /// arguments, then the document, then the staged file, and the concurrency cap last (so a
     /// missing or empty file is reported even when the shop is at its cap).
-    pub async fn run_mutation(&self, request: RunMutation) -> Result<BulkOperation, AdmissionError> {
+    pub async fn run_mutation(
+        &self,
+        request: RunMutation,
+    ) -> Result<BulkOperation, AdmissionError> {
         if let Some(identifier) = &request.client_identifier {
             let chars = identifier.chars().count();
             if chars < CLIENT_IDENTIFIER_MIN_CHARS {
@@ -54,7 +60,11 @@ impl<E: Executor> Engine<E> {
         if request.mutation.len() > MAX_DOCUMENT_BYTES {
             return Err(BulkUserError::document_too_large(request.mutation.len()).into());
         }
-        self.executor.prepare(&request.mutation)?;
+        let schema_rejection = match self.executor.prepare(&request.mutation) {
+            Ok(_) => None,
+            Err(Rejection::Document(error)) => return Err(error.into()),
+            Err(Rejection::Schema(error)) => Some(error),
+        };
 
         let key = request.staged_upload_path.trim();
         if !key.starts_with(&staged_prefix(request.shop_id)) {
@@ -62,7 +72,9 @@ impl<E: Executor> Engine<E> {
         }
         let size = match self.blobs.size(key).await {
             Ok(Some(size)) => size,
-            Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => return Err(BulkUserError::no_such_file().into()),
+            Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => {
+                return Err(BulkUserError::no_such_file().into())
+            }
             Err(error) => {
                 tracing::error!(blob.key = key, %error, "could not stat a staged upload");
                 return Err(BulkUserError::internal_file_server_error().into());
@@ -74,7 +86,14 @@ impl<E: Executor> Engine<E> {
         if size > MAX_STAGED_FILE_BYTES {
             return Err(BulkUserError::file_too_large().into());
         }
-        let md5 = self.store.find_upload(request.shop_id, key).await?.map(|upload| upload.md5_hex);
+        if let Some(error) = schema_rejection {
+            return Err(error.into());
+        }
+        let md5 = self
+            .store
+            .find_upload(request.shop_id, key)
+            .await?
+            .map(|upload| upload.md5_hex);
 
         let new = NewOperation {
             shop_id: request.shop_id,
@@ -93,9 +112,11 @@ impl<E: Executor> Engine<E> {
                 self.wake();
                 Ok(operation)
             }
-            Err(in_progress) => {
-                Err(BulkUserError::operation_in_progress(OperationType::Mutation, &in_progress.running).into())
-            }
+            Err(in_progress) => Err(BulkUserError::operation_in_progress(
+                OperationType::Mutation,
+                &in_progress.running,
+            )
+            .into()),
         }
     }
 }

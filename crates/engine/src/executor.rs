@@ -34,7 +34,31 @@ impl From<stevedore_store::StoreError> for ExecutorError {
 
 impl From<ChunkOutput> for ChunkOutcome {
     fn from(output: ChunkOutput) -> Self {
-        Self::Committed { lines: output.lines, error_lines: output.error_lines }
+        Self::Committed {
+            lines: output.lines,
+            error_lines: output.error_lines,
+        }
+    }
+}
+
+/// Why a bulk mutation document was refused, which also decides when the refusal is reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The document is not a single well-formed mutation: reported before the staged file is
+    /// looked at.
+    Document(BulkUserError),
+    /// The document is well formed but does not fit this server's schema (for example a
+    /// mutation the embedded catalog does not have). The hosted API, where every mutation exists,
+    /// reports a missing staged file for such a document, so this is reported after the file
+    /// checks.
+    Schema(BulkUserError),
+}
+
+impl Rejection {
+    pub fn into_user_error(self) -> BulkUserError {
+        match self {
+            Self::Document(error) | Self::Schema(error) => error,
+        }
     }
 }
 
@@ -43,7 +67,7 @@ pub trait Executor: Send + Sync + 'static {
     type Prepared: Send + Sync + 'static;
 
     /// Validates a bulk mutation document, reporting problems as Shopify's `userErrors`.
-    fn prepare(&self, document: &str) -> Result<Self::Prepared, BulkUserError>;
+    fn prepare(&self, document: &str) -> Result<Self::Prepared, Rejection>;
 
     /// Runs every line of the chunk and commits their effects with their result lines through
     /// `Store::commit_chunk`, atomically. A line's failure is a result line, not an error; an

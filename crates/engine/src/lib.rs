@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use coordinator::{AdmissionError, RunMutation};
-pub use executor::{ChunkOutcome, ChunkWork, Executor, ExecutorError};
+pub use executor::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
 pub use lines::ChunkLimits;
 
 #[derive(Debug, Clone)]
@@ -43,7 +43,10 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             workers: 2,
-            chunk_limits: ChunkLimits { max_lines: 1000, max_bytes: 1 << 20 },
+            chunk_limits: ChunkLimits {
+                max_lines: 1000,
+                max_bytes: 1 << 20,
+            },
             lease: Duration::from_secs(30),
             idle_poll: Duration::from_millis(250),
             max_chunk_attempts: 5,
@@ -68,9 +71,22 @@ pub struct Engine<E: Executor> {
 }
 
 impl<E: Executor> Engine<E> {
-    pub fn new(store: Store, blobs: BlobStore, executor: Arc<E>, config: EngineConfig) -> Arc<Self> {
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        executor: Arc<E>,
+        config: EngineConfig,
+    ) -> Arc<Self> {
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        Arc::new(Self { store, blobs, executor, config, owner, wake: Notify::new(), plans: Mutex::new(HashMap::new()) })
+        Arc::new(Self {
+            store,
+            blobs,
+            executor,
+            config,
+            owner,
+            wake: Notify::new(),
+            plans: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -77,7 +77,8 @@ impl ChunkPlanner {
         }
         self.line_has_content = false;
         self.line_index += 1;
-        let full = self.chunk_lines >= self.limits.max_lines || self.offset - self.chunk_start >= self.limits.max_bytes;
+        let full = self.chunk_lines >= self.limits.max_lines
+            || self.offset - self.chunk_start >= self.limits.max_bytes;
         if full && self.chunk_lines > 0 {
             self.close_chunk();
         }
@@ -103,7 +104,11 @@ impl ChunkPlanner {
         if self.chunk_lines > 0 {
             self.close_chunk();
         }
-        InputPlan { chunks: self.chunks, non_blank_lines: self.non_blank_lines, size: self.offset }
+        InputPlan {
+            chunks: self.chunks,
+            non_blank_lines: self.non_blank_lines,
+            size: self.offset,
+        }
     }
 }
 
@@ -120,7 +125,10 @@ pub fn lines(bytes: &[u8], first_line: u64) -> impl Iterator<Item = Line<'_>> {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     body.split(|byte: &u8| *byte == b'\n')
         .enumerate()
-        .map(move |(index, text)| Line { number: first_line + index as u64, text: text.strip_suffix(b"\r").unwrap_or(text) })
+        .map(move |(index, text)| Line {
+            number: first_line + index as u64,
+            text: text.strip_suffix(b"\r").unwrap_or(text),
+        })
         .filter(|line| line.text.iter().any(|byte| !byte.is_ascii_whitespace()))
 }
 
@@ -138,7 +146,9 @@ mod tests {
     }
 
     fn all_lines(input: &[u8]) -> Vec<(u64, Vec<u8>)> {
-        lines(input, 0).map(|line| (line.number, line.text.to_vec())).collect()
+        lines(input, 0)
+            .map(|line| (line.number, line.text.to_vec()))
+            .collect()
     }
 
     #[test]
@@ -152,9 +162,19 @@ mod tests {
     #[test]
     fn closes_chunks_at_the_line_limit() {
         let input = b"1\n2\n3\n4\n5\n";
-        let planned = plan(input, 3, ChunkLimits { max_lines: 2, max_bytes: u64::MAX });
-        let ranges: Vec<(u64, u64, u64)> =
-            planned.chunks.iter().map(|c| (c.start_offset, c.end_offset, c.first_line)).collect();
+        let planned = plan(
+            input,
+            3,
+            ChunkLimits {
+                max_lines: 2,
+                max_bytes: u64::MAX,
+            },
+        );
+        let ranges: Vec<(u64, u64, u64)> = planned
+            .chunks
+            .iter()
+            .map(|c| (c.start_offset, c.end_offset, c.first_line))
+            .collect();
         assert_eq!(ranges, [(0, 4, 0), (4, 8, 2), (8, 10, 4)]);
         assert_eq!(planned.non_blank_lines, 5);
     }

@@ -36,8 +36,10 @@ struct ErrorMessage<'a> {
 
 /// Appends `{"errors":[{"message":...}],"__lineNumber":N}\n`.
 pub fn push_error_line(out: &mut Vec<u8>, message: &str, line_number: u64) {
-    let object = serde_json::to_vec(&ErrorsOnly { errors: [ErrorMessage { message }] })
-        .expect("serializing a string into a Vec cannot fail");
+    let object = serde_json::to_vec(&ErrorsOnly {
+        errors: [ErrorMessage { message }],
+    })
+    .expect("serializing a string into a Vec cannot fail");
     push_result_line(out, &object, line_number);
 }
 
@@ -48,7 +50,11 @@ mod tests {
     #[test]
     fn line_number_goes_last_and_slashes_are_escaped() {
         let mut out = Vec::new();
-        push_result_line(&mut out, br#"{"data":{"productCreate":{"product":{"id":"gid://shopify/Product/1"}}}}"#, 7);
+        push_result_line(
+            &mut out,
+            br#"{"data":{"productCreate":{"product":{"id":"gid://shopify/Product/1"}}}}"#,
+            7,
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"data\":{\"productCreate\":{\"product\":{\"id\":\"gid:\\/\\/shopify\\/Product\\/1\"}}},\"__lineNumber\":7}\n"

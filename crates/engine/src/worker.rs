@@ -51,7 +51,11 @@ impl<E: Executor> Engine<E> {
             return Ok(true);
         }
         if let Some(planning) = self.store.claim_planning(&self.owner, lease).await? {
-            self.plan(OperationId(planning.id), planning.staged_upload_key.as_deref()).await?;
+            self.plan(
+                OperationId(planning.id),
+                planning.staged_upload_key.as_deref(),
+            )
+            .await?;
             return Ok(true);
         }
         if let Some(claim) = self.store.claim_chunk(&self.owner, lease).await? {
@@ -68,7 +72,9 @@ impl<E: Executor> Engine<E> {
     /// Reads the staged input once, start to end, and records where its chunks begin and end.
     async fn plan(&self, id: OperationId, staged_key: Option<&str>) -> Result<(), StepError> {
         let Some(key) = staged_key else {
-            self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+            self.store
+                .fail_operation(id, ErrorCode::InternalServerError)
+                .await?;
             return Ok(());
         };
         let mut planner = ChunkPlanner::new(self.config.chunk_limits);
@@ -76,7 +82,9 @@ impl<E: Executor> Engine<E> {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(bulk_operation.id = %id, blob.key = key, %error, "staged input unreadable; failing the operation");
-                self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+                self.store
+                    .fail_operation(id, ErrorCode::InternalServerError)
+                    .await?;
                 return Ok(());
             }
         };
@@ -86,10 +94,16 @@ impl<E: Executor> Engine<E> {
         let plan = planner.finish();
         if plan.size > MAX_STAGED_FILE_BYTES {
             // The file was replaced by a larger one after admission.
-            self.store.fail_operation(id, ErrorCode::InternalServerError).await?;
+            self.store
+                .fail_operation(id, ErrorCode::InternalServerError)
+                .await?;
             return Ok(());
         }
-        if self.store.start_operation(id, &self.owner, plan.non_blank_lines, &plan.chunks).await? {
+        if self
+            .store
+            .start_operation(id, &self.owner, plan.non_blank_lines, &plan.chunks)
+            .await?
+        {
             tracing::info!(bulk_operation.id = %id, lines = plan.non_blank_lines, chunks = plan.chunks.len(), "bulk operation running");
             self.wake();
         }
@@ -97,16 +111,32 @@ impl<E: Executor> Engine<E> {
     }
 
     fn operation_plan(&self, id: OperationId) -> Option<Arc<OperationPlan<E::Prepared>>> {
-        self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&id).cloned()
+        self.plans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&id)
+            .cloned()
     }
 
-    async fn load_plan(&self, id: OperationId) -> Result<Arc<OperationPlan<E::Prepared>>, StepError> {
+    async fn load_plan(
+        &self,
+        id: OperationId,
+    ) -> Result<Arc<OperationPlan<E::Prepared>>, StepError> {
         if let Some(plan) = self.operation_plan(id) {
             return Ok(plan);
         }
         let (query, staged_key) = self.store.operation_input(id).await?;
-        let plan = Arc::new(OperationPlan { prepared: self.executor.prepare(&query), staged_key: staged_key.unwrap_or_default() });
-        let mut plans = self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let plan = Arc::new(OperationPlan {
+            prepared: self
+                .executor
+                .prepare(&query)
+                .map_err(crate::Rejection::into_user_error),
+            staged_key: staged_key.unwrap_or_default(),
+        });
+        let mut plans = self
+            .plans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Plans are small but operations are many over a process's life; forget old ones.
         if plans.len() >= 256 {
             plans.clear();
@@ -117,22 +147,39 @@ impl<E: Executor> Engine<E> {
 
     async fn run_claimed(&self, claim: ChunkClaim) -> Result<(), StepError> {
         let plan = self.load_plan(claim.operation_id).await?;
-        let bytes = self.blobs.get_range(&plan.staged_key, claim.start_offset..claim.end_offset).await?;
+        let bytes = self
+            .blobs
+            .get_range(&plan.staged_key, claim.start_offset..claim.end_offset)
+            .await?;
         let chunk_lines: Vec<_> = lines(&bytes, claim.first_line).collect();
 
         let outcome = match &plan.prepared {
             Ok(prepared) if claim.attempts <= self.config.max_chunk_attempts => {
-                let work = ChunkWork { prepared, claim: &claim, lines: chunk_lines };
-                self.with_lease_renewal(&claim, self.executor.run_chunk(work)).await?
+                let work = ChunkWork {
+                    prepared,
+                    claim: &claim,
+                    lines: chunk_lines,
+                };
+                self.with_lease_renewal(&claim, self.executor.run_chunk(work))
+                    .await?
             }
             Ok(_) => {
                 tracing::error!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, attempts = claim.attempts,
                     "chunk failed too often; answering its lines with errors");
-                let message = "The line could not be processed: its part of the input failed repeatedly.";
-                self.commit_errors(&claim, chunk_lines.iter().map(|line| line.number), message).await?
+                let message =
+                    "The line could not be processed: its part of the input failed repeatedly.";
+                self.commit_errors(&claim, chunk_lines.iter().map(|line| line.number), message)
+                    .await?
             }
             // Validated at admission, so only a changed validator can land here.
-            Err(error) => self.commit_errors(&claim, chunk_lines.iter().map(|line| line.number), &error.message).await?,
+            Err(error) => {
+                self.commit_errors(
+                    &claim,
+                    chunk_lines.iter().map(|line| line.number),
+                    &error.message,
+                )
+                .await?
+            }
         };
         match outcome {
             ChunkOutcome::Committed { .. } => {
@@ -148,7 +195,11 @@ impl<E: Executor> Engine<E> {
     }
 
     /// Keeps the chunk's lease alive while `work` runs.
-    async fn with_lease_renewal<T>(&self, claim: &ChunkClaim, work: impl std::future::Future<Output = T>) -> T {
+    async fn with_lease_renewal<T>(
+        &self,
+        claim: &ChunkClaim,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
         tokio::pin!(work);
         let mut renewal = tokio::time::interval(self.config.lease / 3);
         renewal.tick().await;
@@ -182,7 +233,9 @@ impl<E: Executor> Engine<E> {
         if !Store::commit_chunk(&mut tx, claim, &output).await? {
             return Ok(ChunkOutcome::LeaseLost);
         }
-        tx.commit().await.map_err(stevedore_store::StoreError::from)?;
+        tx.commit()
+            .await
+            .map_err(stevedore_store::StoreError::from)?;
         Ok(output.into())
     }
 
@@ -195,11 +248,26 @@ impl<E: Executor> Engine<E> {
         let key = result_key(shop_id, id);
         let results = self.store.chunk_results(id);
         let stream = futures::stream::try_unfold(results, |mut results| async move {
-            Ok::<_, stevedore_store::StoreError>(results.next().await?.map(|bytes| (bytes::Bytes::from(bytes), results)))
+            Ok::<_, stevedore_store::StoreError>(
+                results
+                    .next()
+                    .await?
+                    .map(|bytes| (bytes::Bytes::from(bytes), results)),
+            )
         });
-        let stored = self.blobs.put_stream(&key, Box::pin(stream), u64::MAX).await?;
-        if self.store.complete_operation(id, &self.owner, &key, stored.size).await? {
-            self.plans.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&id);
+        let stored = self
+            .blobs
+            .put_stream(&key, Box::pin(stream), u64::MAX)
+            .await?;
+        if self
+            .store
+            .complete_operation(id, &self.owner, &key, stored.size)
+            .await?
+        {
+            self.plans
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(&id);
             tracing::info!(bulk_operation.id = %id, bytes = stored.size, "bulk operation completed");
         }
         Ok(())

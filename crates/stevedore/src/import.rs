@@ -37,7 +37,9 @@ pub struct ImportArgs {
 
 /// Counts the lines that will get a result (non-blank ones), for the progress bar.
 fn count_lines(file: &Path) -> Result<u64> {
-    let reader = std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?);
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+    );
     let mut count = 0;
     for line in reader.split(b'\n') {
         if line?.iter().any(|byte| !byte.is_ascii_whitespace()) {
@@ -62,7 +64,11 @@ fn summarize(result: &Path) -> Result<(u64, u64)> {
             .as_object()
             .into_iter()
             .flat_map(|data| data.values())
-            .any(|payload| payload["userErrors"].as_array().is_some_and(|errors| !errors.is_empty()));
+            .any(|payload| {
+                payload["userErrors"]
+                    .as_array()
+                    .is_some_and(|errors| !errors.is_empty())
+            });
         if value.get("errors").is_some() || user_errors {
             with_errors += 1;
         }
@@ -95,7 +101,13 @@ pub async fn run(args: ImportArgs) -> Result<()> {
             app.services()
                 .engine
                 .store()
-                .create_shop_token("import.stevedore.local", &token, &scopes, &random_token(""), false)
+                .create_shop_token(
+                    "import.stevedore.local",
+                    &token,
+                    &scopes,
+                    &random_token(""),
+                    false,
+                )
                 .await?;
             workers = app.start_workers(shutdown.clone()).await?;
             let serving = shutdown.clone();
@@ -108,32 +120,53 @@ pub async fn run(args: ImportArgs) -> Result<()> {
 
     let bars = MultiProgress::new();
     let upload_bar = bars.add(ProgressBar::new(file_size));
-    upload_bar.set_style(ProgressStyle::with_template("upload {bar:40} {bytes}/{total_bytes} {bytes_per_sec}")?);
+    upload_bar.set_style(ProgressStyle::with_template(
+        "upload {bar:40} {bytes}/{total_bytes} {bytes_per_sec}",
+    )?);
     let run_bar = bars.add(ProgressBar::new(total_lines));
-    run_bar.set_style(ProgressStyle::with_template("run    {bar:40} {pos}/{len} lines {msg}")?);
+    run_bar.set_style(ProgressStyle::with_template(
+        "run    {bar:40} {pos}/{len} lines {msg}",
+    )?);
 
-    let filename = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "input.jsonl".into());
+    let filename = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input.jsonl".into());
     let target = client.stage(&filename).await?;
-    let key = target.key().context("the staged target has no key parameter")?.to_owned();
+    let key = target
+        .key()
+        .context("the staged target has no key parameter")?
+        .to_owned();
     let progress = upload_bar.clone();
-    client.upload(&target, &args.file, move |sent| progress.inc(sent)).await?;
+    client
+        .upload(&target, &args.file, move |sent| progress.inc(sent))
+        .await?;
     upload_bar.finish();
 
     let id = client.run_mutation(&mutation, &key).await?;
     let operation = client
         .wait(&id, Duration::from_millis(100), |operation| {
-            let done = operation["objectCount"].as_str().and_then(|count| count.parse().ok()).unwrap_or(0);
+            let done = operation["objectCount"]
+                .as_str()
+                .and_then(|count| count.parse().ok())
+                .unwrap_or(0);
             run_bar.set_position(done);
             run_bar.set_message(operation["status"].as_str().unwrap_or_default().to_owned());
         })
         .await?;
     run_bar.finish();
     let status = operation["status"].as_str().unwrap_or_default();
-    let Some(url) = operation["url"].as_str().or(operation["partialDataUrl"].as_str()) else {
+    let Some(url) = operation["url"]
+        .as_str()
+        .or(operation["partialDataUrl"].as_str())
+    else {
         bail!("bulk operation {id} ended {status} without a result ({operation})");
     };
     let numeric_id = id.rsplit('/').next().unwrap_or("result");
-    let output = args.output.unwrap_or_else(|| default_dir.join(format!("bulk-{numeric_id}.jsonl")));
+    let output = args
+        .output
+        .unwrap_or_else(|| default_dir.join(format!("bulk-{numeric_id}.jsonl")));
     client.download(url, &output).await?;
     let elapsed = started.elapsed();
     shutdown.cancel();
@@ -146,7 +179,10 @@ pub async fn run(args: ImportArgs) -> Result<()> {
     println!("ok              {}", lines - with_errors);
     println!("with errors     {with_errors}");
     println!("elapsed         {:.2} s", elapsed.as_secs_f64());
-    println!("lines/s         {:.0}", lines as f64 / elapsed.as_secs_f64().max(1e-9));
+    println!(
+        "lines/s         {:.0}",
+        lines as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
     println!("result          {}", output.display());
     if status != "COMPLETED" {
         bail!("bulk operation ended {status}");

@@ -11,7 +11,11 @@ use stevedore_api::{App, AppConfig};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(name = "stevedore", version, about = "A self-hostable bulk-operation engine with staged uploads")]
+#[command(
+    name = "stevedore",
+    version,
+    about = "A self-hostable bulk-operation engine with staged uploads"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -100,7 +104,12 @@ enum ShopsCommand {
     },
 }
 
-const ALL_SCOPES: &[&str] = &["read_products", "write_products", "read_customers", "write_customers"];
+const ALL_SCOPES: &[&str] = &[
+    "read_products",
+    "write_products",
+    "read_customers",
+    "write_customers",
+];
 
 pub fn random_token(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(rand::random::<[u8; 16]>()))
@@ -109,7 +118,9 @@ pub fn random_token(prefix: &str) -> String {
 async fn shutdown_signal(shutdown: CancellationToken) {
     let terminate = async {
         #[cfg(unix)]
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
             return;
         }
@@ -126,11 +137,18 @@ async fn shutdown_signal(shutdown: CancellationToken) {
 async fn serve(args: ServeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let address = listener.local_addr()?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
     let app = App::open(&args.store.config(), &public_url).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_signal(shutdown.clone()));
-    let mut workers = if args.no_worker { tokio::task::JoinSet::new() } else { app.start_workers(shutdown.clone()).await? };
+    let mut workers = if args.no_worker {
+        tokio::task::JoinSet::new()
+    } else {
+        app.start_workers(shutdown.clone()).await?
+    };
     tracing::info!(%address, %public_url, "serving the Admin API");
     println!("stevedore listening on http://{address} (public URL {public_url})");
     app.serve(listener, shutdown).await?;
@@ -154,7 +172,8 @@ async fn main() -> Result<()> {
     let default_filter = if quiet { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -167,13 +186,25 @@ async fn main() -> Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Shops { command: ShopsCommand::Create { domain, token, scopes, secret, store } } => {
+        Command::Shops {
+            command:
+                ShopsCommand::Create {
+                    domain,
+                    token,
+                    scopes,
+                    secret,
+                    store,
+                },
+        } => {
             let store = store.config().open_store().await?;
             let token = token.unwrap_or_else(|| random_token("shpat_"));
-            let scopes = scopes.unwrap_or_else(|| ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect());
+            let scopes =
+                scopes.unwrap_or_else(|| ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect());
             let replace_secret = secret.is_some();
             let secret = secret.unwrap_or_else(|| random_token(""));
-            let shop = store.create_shop_token(&domain, &token, &scopes, &secret, replace_secret).await?;
+            let shop = store
+                .create_shop_token(&domain, &token, &scopes, &secret, replace_secret)
+                .await?;
             println!("shop:           {} (id {})", shop.domain, shop.id);
             println!("access token:   {token}");
             println!("webhook secret: {}", shop.webhook_secret);

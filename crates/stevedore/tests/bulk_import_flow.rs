@@ -16,23 +16,51 @@ async fn staged_target_carries_the_documented_parameters_and_policy() {
     let names: Vec<&str> = parameters.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(
         names,
-        ["Content-Type", "success_action_status", "acl", "key", "x-goog-date", "x-goog-credential", "x-goog-algorithm", "x-goog-signature", "policy"]
+        [
+            "Content-Type",
+            "success_action_status",
+            "acl",
+            "key",
+            "x-goog-date",
+            "x-goog-credential",
+            "x-goog-algorithm",
+            "x-goog-signature",
+            "policy"
+        ]
     );
-    let value = |name: &str| parameters.iter().find(|(n, _)| n == name).unwrap().1.clone();
+    let value = |name: &str| {
+        parameters
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+            .clone()
+    };
     assert_eq!(value("Content-Type"), "text/jsonl");
     assert_eq!(value("success_action_status"), "201");
     assert_eq!(value("acl"), "private");
     let key = value("key");
     let parts: Vec<&str> = key.split('/').collect();
-    assert_eq!((parts[0], parts[2], parts[4]), ("tmp", "bulk", "bulk_op_vars"), "{key}");
+    assert_eq!(
+        (parts[0], parts[2], parts[4]),
+        ("tmp", "bulk", "bulk_op_vars"),
+        "{key}"
+    );
     assert_eq!(parts[3].len(), 36, "a uuid: {key}");
 
-    let policy: Value = serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(value("policy")).unwrap()).unwrap();
+    let policy: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(value("policy"))
+            .unwrap(),
+    )
+    .unwrap();
     let conditions = policy["conditions"].as_array().unwrap();
     assert!(conditions.contains(&json!(["content-length-range", 1, 104857600])));
     assert!(conditions.contains(&json!({"key": key})));
-    let expiration = chrono::DateTime::parse_from_rfc3339(policy["expiration"].as_str().unwrap()).unwrap();
-    let hours = (expiration.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    let expiration =
+        chrono::DateTime::parse_from_rfc3339(policy["expiration"].as_str().unwrap()).unwrap();
+    let hours =
+        (expiration.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!((23.9..=24.0).contains(&hours), "expires in {hours} h");
 }
 
@@ -41,21 +69,36 @@ async fn upload_answers_201_with_a_post_response() {
     let server = TestServer::start().await;
     let (url, parameters) = server.stage().await;
     let content = product_lines(3);
-    let response = server.post_form(&url, &parameters, Some(content.as_bytes())).await;
+    let response = server
+        .post_form(&url, &parameters, Some(content.as_bytes()))
+        .await;
     assert_eq!(response.status(), 201);
     let body = response.text().await.unwrap();
     let key = &parameters.iter().find(|(name, _)| name == "key").unwrap().1;
     let md5 = hex::encode(<md5::Md5 as md5::Digest>::digest(content.as_bytes()));
-    assert!(body.starts_with("<?xml version='1.0' encoding='UTF-8'?><PostResponse>"), "{body}");
-    assert!(body.contains(&format!("<Location>{url}/{key}</Location>")), "{body}");
+    assert!(
+        body.starts_with("<?xml version='1.0' encoding='UTF-8'?><PostResponse>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("<Location>{url}/{key}</Location>")),
+        "{body}"
+    );
     assert!(body.contains("<Bucket>stevedore</Bucket>"), "{body}");
     assert!(body.contains(&format!("<Key>{key}</Key>")), "{body}");
-    assert!(body.contains(&format!("<ETag>&quot;{md5}&quot;</ETag>")), "{body}");
+    assert!(
+        body.contains(&format!("<ETag>&quot;{md5}&quot;</ETag>")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn every_input_line_gets_exactly_one_result_line() {
-    let server = TestServer::start_with(support::Options { chunk_lines: 3, ..Default::default() }).await;
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 3,
+        ..Default::default()
+    })
+    .await;
     let input = [
         r#"{"input":{"title":"Sweet new snowboard 1","productType":"Snowboard","vendor":"JadedPixel"}}"#,
         r#"{"input":{"title":"Sweet new snowboard 2"}"#,
@@ -74,8 +117,21 @@ async fn every_input_line_gets_exactly_one_result_line() {
     assert_eq!(run["userErrors"], json!([]));
     assert_eq!(created["status"], "CREATED");
     assert_eq!(created["type"], "MUTATION");
-    assert_eq!((created["objectCount"].clone(), created["rootObjectCount"].clone()), (json!("0"), json!("0")));
-    assert_eq!((created["fileSize"].clone(), created["url"].clone(), created["completedAt"].clone()), (Value::Null, Value::Null, Value::Null));
+    assert_eq!(
+        (
+            created["objectCount"].clone(),
+            created["rootObjectCount"].clone()
+        ),
+        (json!("0"), json!("0"))
+    );
+    assert_eq!(
+        (
+            created["fileSize"].clone(),
+            created["url"].clone(),
+            created["completedAt"].clone()
+        ),
+        (Value::Null, Value::Null, Value::Null)
+    );
     assert_eq!(created["query"], PRODUCT_CREATE);
     let id = created["id"].as_str().unwrap();
     assert!(id.starts_with("gid://shopify/BulkOperation/"));
@@ -90,11 +146,17 @@ async fn every_input_line_gets_exactly_one_result_line() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/jsonl");
     let number = id.rsplit('/').next().unwrap();
-    assert_eq!(response.headers()["content-disposition"], format!("attachment; filename=\"bulk-{number}.jsonl\"").as_str());
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"bulk-{number}.jsonl\"").as_str()
+    );
     let text = response.text().await.unwrap();
     assert_eq!(done["fileSize"], text.len().to_string());
     assert!(text.ends_with('\n'));
-    assert!(text.contains(r#""id":"gid:\/\/shopify\/Product\/"#), "slashes are escaped as the hosted API does");
+    assert!(
+        text.contains(r#""id":"gid:\/\/shopify\/Product\/"#),
+        "slashes are escaped as the hosted API does"
+    );
 
     let by_line: BTreeMap<u64, Value> = text
         .lines()
@@ -104,11 +166,23 @@ async fn every_input_line_gets_exactly_one_result_line() {
         })
         .collect();
     assert_eq!(text.lines().count(), 7, "one line per non-blank input line");
-    assert_eq!(by_line.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 4, 5, 6, 7]);
+    assert_eq!(
+        by_line.keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2, 4, 5, 6, 7]
+    );
 
-    assert_eq!(by_line[&0]["data"]["productCreate"]["product"]["title"], "Sweet new snowboard 1");
-    assert_eq!(by_line[&0]["data"]["productCreate"]["userErrors"], json!([]));
-    assert!(by_line[&1]["errors"][0]["message"].as_str().unwrap().starts_with("Invalid JSON"));
+    assert_eq!(
+        by_line[&0]["data"]["productCreate"]["product"]["title"],
+        "Sweet new snowboard 1"
+    );
+    assert_eq!(
+        by_line[&0]["data"]["productCreate"]["userErrors"],
+        json!([])
+    );
+    assert!(by_line[&1]["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON"));
     assert_eq!(
         by_line[&2]["errors"][0]["message"],
         "Variable $input of type ProductInput! was provided invalid value for myfavoriteaddress (Field is not defined on ProductInput)"
@@ -121,31 +195,76 @@ async fn every_input_line_gets_exactly_one_result_line() {
         by_line[&4]["data"]["productCreate"],
         json!({"product": null, "userErrors": [{"field": ["title"], "message": "Title can't be blank"}]})
     );
-    assert_eq!(by_line[&5]["data"]["productCreate"]["product"]["title"], "Sweet new snowboard 5");
-    assert_eq!(by_line[&6]["errors"][0]["message"], "Variables must be a JSON object.");
+    assert_eq!(
+        by_line[&5]["data"]["productCreate"]["product"]["title"],
+        "Sweet new snowboard 5"
+    );
+    assert_eq!(
+        by_line[&6]["errors"][0]["message"],
+        "Variables must be a JSON object."
+    );
 
     // Exactly the valid lines became products, readable through the catalog's queries.
-    let products = server.graphql("{ products(first: 50) { nodes { id title tags } } }", json!({})).await;
+    let products = server
+        .graphql(
+            "{ products(first: 50) { nodes { id title tags } } }",
+            json!({}),
+        )
+        .await;
     // Chunks run in parallel, so products are created in no particular order.
-    let mut nodes: Vec<Value> = products["data"]["products"]["nodes"].as_array().unwrap().clone();
+    let mut nodes: Vec<Value> = products["data"]["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
     nodes.sort_by_key(|product| product["title"].as_str().unwrap().to_owned());
     let titles: Vec<&str> = nodes.iter().map(|p| p["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Sweet new snowboard 1", "Sweet new snowboard 5", "Sweet new snowboard 7"]);
+    assert_eq!(
+        titles,
+        [
+            "Sweet new snowboard 1",
+            "Sweet new snowboard 5",
+            "Sweet new snowboard 7"
+        ]
+    );
     assert_eq!(nodes[1]["tags"], json!(["sale", "winter"]));
 
     // The same operation through node(id:) and currentBulkOperation.
-    let node = server.graphql("query($id: ID!) { node(id: $id) { id ... on BulkOperation { status } } }", json!({"id": id})).await;
-    assert_eq!(node["data"]["node"], json!({"id": id, "status": "COMPLETED"}));
-    let current = server.graphql("{ currentBulkOperation(type: MUTATION) { id status } }", json!({})).await;
-    assert_eq!(current["data"]["currentBulkOperation"], json!({"id": id, "status": "COMPLETED"}));
+    let node = server
+        .graphql(
+            "query($id: ID!) { node(id: $id) { id ... on BulkOperation { status } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        node["data"]["node"],
+        json!({"id": id, "status": "COMPLETED"})
+    );
+    let current = server
+        .graphql(
+            "{ currentBulkOperation(type: MUTATION) { id status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        current["data"]["currentBulkOperation"],
+        json!({"id": id, "status": "COMPLETED"})
+    );
 }
 
 #[tokio::test]
 async fn the_product_argument_form_of_2024_04_works_in_bulk() {
     let server = TestServer::start().await;
     let mutation = "mutation ProductCreate($product: ProductCreateInput!) { productCreate(product: $product) { product { id title status } userErrors { field message } } }";
-    let (_, lines) = server.import("{\"product\":{\"title\":\"Draft board\",\"status\":\"DRAFT\"}}\n", mutation).await;
-    assert_eq!(lines[0]["data"]["productCreate"]["product"]["status"], "DRAFT");
+    let (_, lines) = server
+        .import(
+            "{\"product\":{\"title\":\"Draft board\",\"status\":\"DRAFT\"}}\n",
+            mutation,
+        )
+        .await;
+    assert_eq!(
+        lines[0]["data"]["productCreate"]["product"]["status"],
+        "DRAFT"
+    );
     assert_eq!(lines[0]["__lineNumber"], 0);
 }
 
@@ -153,17 +272,31 @@ async fn the_product_argument_form_of_2024_04_works_in_bulk() {
 async fn product_update_and_collection_create_run_in_bulk() {
     let server = TestServer::start().await;
     let (_, created) = server.import(&product_lines(2), PRODUCT_CREATE).await;
-    let first = created[0]["data"]["productCreate"]["product"]["id"].as_str().unwrap();
+    let first = created[0]["data"]["productCreate"]["product"]["id"]
+        .as_str()
+        .unwrap();
     let updates = format!("{{\"input\":{{\"id\":\"{first}\",\"vendor\":\"Burton\"}}}}\n{{\"input\":{{\"id\":\"gid://shopify/Product/999999\",\"vendor\":\"x\"}}}}\n");
     let update = "mutation($input: ProductInput!) { productUpdate(input: $input) { product { id vendor } userErrors { field message } } }";
     let (_, updated) = server.import(&updates, update).await;
-    assert_eq!(updated[0]["data"]["productUpdate"]["product"], json!({"id": first, "vendor": "Burton"}));
-    assert_eq!(updated[1]["data"]["productUpdate"]["userErrors"], json!([{"field": ["id"], "message": "Product does not exist"}]));
+    assert_eq!(
+        updated[0]["data"]["productUpdate"]["product"],
+        json!({"id": first, "vendor": "Burton"})
+    );
+    assert_eq!(
+        updated[1]["data"]["productUpdate"]["userErrors"],
+        json!([{"field": ["id"], "message": "Product does not exist"}])
+    );
 
     let collections = "mutation($input: CollectionInput!) { collectionCreate(input: $input) { collection { title handle } userErrors { field message } } }";
     let (_, lines) = server.import("{\"input\":{\"title\":\"Winter Boards\"}}\n{\"input\":{\"title\":\"Winter Boards\"}}\n", collections).await;
-    assert_eq!(lines[0]["data"]["collectionCreate"]["collection"]["handle"], "winter-boards");
-    assert_eq!(lines[1]["data"]["collectionCreate"]["collection"]["handle"], "winter-boards-1");
+    assert_eq!(
+        lines[0]["data"]["collectionCreate"]["collection"]["handle"],
+        "winter-boards"
+    );
+    assert_eq!(
+        lines[1]["data"]["collectionCreate"]["collection"]["handle"],
+        "winter-boards-1"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +307,11 @@ async fn a_tampered_result_link_is_refused() {
     let tampered = url.replace("signature=", "signature=0");
     let response = server.get(&tampered).await;
     assert_eq!(response.status(), 403);
-    assert!(response.text().await.unwrap().contains("<Code>SignatureDoesNotMatch</Code>"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("<Code>SignatureDoesNotMatch</Code>"));
     let other_object = url.replace("/bulk-results/results/", "/bulk-results/results/9");
     assert_eq!(server.get(&other_object).await.status(), 403);
 }
@@ -182,11 +319,24 @@ async fn a_tampered_result_link_is_refused() {
 #[tokio::test]
 async fn a_result_link_expires_after_seven_days() {
     let clock = stevedore_core::ManualClock::new(chrono::Utc::now());
-    let server = TestServer::start_with(support::Options { clock: Some(clock.clone()), ..Default::default() }).await;
+    let server = TestServer::start_with(support::Options {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    })
+    .await;
     let (operation, _) = server.import(&product_lines(1), PRODUCT_CREATE).await;
     let url = operation["url"].as_str().unwrap().to_owned();
-    let expires: i64 = url.split("expires=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
-    let completed = chrono::DateTime::parse_from_rfc3339(operation["completedAt"].as_str().unwrap()).unwrap();
+    let expires: i64 = url
+        .split("expires=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let completed =
+        chrono::DateTime::parse_from_rfc3339(operation["completedAt"].as_str().unwrap()).unwrap();
     assert_eq!(expires - completed.timestamp(), 7 * 24 * 3600);
     assert_eq!(server.get(&url).await.status(), 200);
 

@@ -16,15 +16,30 @@ const MUTATION: &str = "mutation call($input: ProductInput!) { productCreate(inp
 /// Starts `stevedore serve` on a free port; returns the process and its base URL.
 fn serve(data_dir: &Path) -> (Child, String) {
     let mut child = Command::new(BINARY)
-        .args(["serve", "--listen", "127.0.0.1:0", "--chunk-lines", "25", "--workers", "2", "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--chunk-lines",
+            "25",
+            "--workers",
+            "2",
+            "--data-dir",
+        ])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .expect("stevedore serve starts");
     let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
-    let base_url = first_line.split_whitespace().nth(3).expect("listening line names the address").to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let base_url = first_line
+        .split_whitespace()
+        .nth(3)
+        .expect("listening line names the address")
+        .to_owned();
     (child, base_url)
 }
 
@@ -38,7 +53,9 @@ fn input() -> (String, usize, usize) {
         } else if i % 10 == 0 {
             text.push_str("{\"input\":{\"title\":\"\"}}\n");
         } else {
-            text.push_str(&format!("{{\"input\":{{\"title\":\"Crash board {i}\"}}}}\n"));
+            text.push_str(&format!(
+                "{{\"input\":{{\"title\":\"Crash board {i}\"}}}}\n"
+            ));
             valid += 1;
         }
         lines += 1;
@@ -58,7 +75,13 @@ async fn all_product_titles(client: &Client) -> Vec<String> {
             .await
             .unwrap();
         let page = &data["products"];
-        titles.extend(page["nodes"].as_array().unwrap().iter().map(|node| node["title"].as_str().unwrap().to_owned()));
+        titles.extend(
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|node| node["title"].as_str().unwrap().to_owned()),
+        );
         if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             return titles;
         }
@@ -70,11 +93,22 @@ async fn all_product_titles(client: &Client) -> Vec<String> {
 async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
     let dir = tempfile::tempdir().unwrap();
     let created = Command::new(BINARY)
-        .args(["shops", "create", "crash.myshopify.com", "--token", "shpat_crash", "--data-dir"])
+        .args([
+            "shops",
+            "create",
+            "crash.myshopify.com",
+            "--token",
+            "shpat_crash",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
 
     let (text, line_count, valid_lines) = input();
     let file = dir.path().join("products.jsonl");
@@ -84,7 +118,10 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
     let target = client.stage("products.jsonl").await.unwrap();
     client.upload(&target, &file, |_| {}).await.unwrap();
-    let id = client.run_mutation(MUTATION, target.key().unwrap()).await.unwrap();
+    let id = client
+        .run_mutation(MUTATION, target.key().unwrap())
+        .await
+        .unwrap();
 
     // Kill the server as soon as some chunks have committed.
     let mut at_kill = Value::Null;
@@ -98,33 +135,60 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
     first.kill().unwrap();
     first.wait().unwrap();
     let done_at_kill: usize = at_kill["objectCount"].as_str().unwrap().parse().unwrap();
-    assert_eq!(at_kill["status"], "RUNNING", "the kill must land mid-operation: {at_kill}");
-    assert!(done_at_kill > 0 && done_at_kill < line_count, "killed after {done_at_kill} of {line_count} lines");
+    assert_eq!(
+        at_kill["status"], "RUNNING",
+        "the kill must land mid-operation: {at_kill}"
+    );
+    assert!(
+        done_at_kill > 0 && done_at_kill < line_count,
+        "killed after {done_at_kill} of {line_count} lines"
+    );
 
     let (mut second, base_url) = serve(dir.path());
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
-    let finished = client.wait(&id, Duration::from_millis(20), |_| {}).await.unwrap();
+    let finished = client
+        .wait(&id, Duration::from_millis(20), |_| {})
+        .await
+        .unwrap();
     assert_eq!(finished["status"], "COMPLETED", "{finished}");
     assert_eq!(finished["objectCount"], line_count.to_string());
 
     let result = dir.path().join("result.jsonl");
-    client.download(finished["url"].as_str().unwrap(), &result).await.unwrap();
+    client
+        .download(finished["url"].as_str().unwrap(), &result)
+        .await
+        .unwrap();
     let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
     let mut product_ids = HashSet::new();
     for line in std::fs::read_to_string(&result).unwrap().lines() {
         let value: Value = serde_json::from_str(line).unwrap();
-        *seen.entry(value["__lineNumber"].as_u64().unwrap()).or_default() += 1;
+        *seen
+            .entry(value["__lineNumber"].as_u64().unwrap())
+            .or_default() += 1;
         if let Some(id) = value["data"]["productCreate"]["product"]["id"].as_str() {
-            assert!(product_ids.insert(id.to_owned()), "product {id} reported twice");
+            assert!(
+                product_ids.insert(id.to_owned()),
+                "product {id} reported twice"
+            );
         }
     }
     assert_eq!(seen.len(), line_count, "every line number appears");
-    assert!(seen.values().all(|count| *count == 1), "no line number appears twice");
-    assert_eq!(seen.keys().copied().collect::<Vec<_>>(), (0..line_count as u64).collect::<Vec<_>>());
+    assert!(
+        seen.values().all(|count| *count == 1),
+        "no line number appears twice"
+    );
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        (0..line_count as u64).collect::<Vec<_>>()
+    );
     assert_eq!(product_ids.len(), valid_lines);
 
     let titles = all_product_titles(&client).await;
-    assert_eq!(titles.len(), valid_lines, "one product per valid line, none duplicated by the re-run");
+    assert_eq!(
+        titles.len(),
+        valid_lines,
+        "one product per valid line, none duplicated by the re-run"
+    );
     assert_eq!(titles.iter().collect::<HashSet<_>>().len(), valid_lines);
 
     second.kill().unwrap();

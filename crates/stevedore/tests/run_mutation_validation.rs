@@ -20,9 +20,18 @@ async fn a_missing_file_is_no_such_file() {
     let server = TestServer::start().await;
     let (_, fields) = server.stage().await;
     let staged_but_never_uploaded = &fields.iter().find(|(name, _)| name == "key").unwrap().1;
-    for path in [staged_but_never_uploaded.as_str(), "tmp/1/bulk/missing/name-independent.jsonl", "valid", "../../etc/passwd"] {
+    for path in [
+        staged_but_never_uploaded.as_str(),
+        "tmp/1/bulk/missing/name-independent.jsonl",
+        "valid",
+        "../../etc/passwd",
+    ] {
         let payload = server.run_mutation(PRODUCT_CREATE, path).await;
-        assert_eq!(only_error(&payload), &json!({"field": null, "message": NO_SUCH_FILE, "code": "NO_SUCH_FILE"}), "{path}");
+        assert_eq!(
+            only_error(&payload),
+            &json!({"field": null, "message": NO_SUCH_FILE, "code": "NO_SUCH_FILE"}),
+            "{path}"
+        );
     }
 }
 
@@ -31,7 +40,9 @@ async fn another_shops_file_does_not_exist_for_this_shop() {
     let server = TestServer::start().await;
     let key = server.upload(&product_lines(1)).await;
     server.add_shop("other.myshopify.com", "shpat_other").await;
-    let payload = server.run_mutation_as("shpat_other", "2026-01", PRODUCT_CREATE, &key).await;
+    let payload = server
+        .run_mutation_as("shpat_other", "2026-01", PRODUCT_CREATE, &key)
+        .await;
     assert_eq!(only_error(&payload)["code"], "NO_SUCH_FILE");
 }
 
@@ -45,9 +56,20 @@ async fn an_empty_file_is_refused() {
             json!({"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "empty.jsonl", "mimeType": "text/jsonl", "httpMethod": "PUT"}]}),
         )
         .await;
-    let url = body["data"]["stagedUploadsCreate"]["stagedTargets"][0]["url"].as_str().unwrap();
-    assert_eq!(server.http.put(url).body("").send().await.unwrap().status(), 200);
-    let key = url.split("/staged-uploads/").nth(1).unwrap().split('?').next().unwrap();
+    let url = body["data"]["stagedUploadsCreate"]["stagedTargets"][0]["url"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        server.http.put(url).body("").send().await.unwrap().status(),
+        200
+    );
+    let key = url
+        .split("/staged-uploads/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
     let payload = server.run_mutation(PRODUCT_CREATE, key).await;
     assert_eq!(
         only_error(&payload),
@@ -90,7 +112,9 @@ async fn documents_that_are_not_one_allowed_mutation_are_refused() {
         assert_eq!(only_error(&payload), &expected, "{document}");
     }
     // Shopify checks the document before the file: a bad document on a missing path is still a bad document.
-    let payload = server.run_mutation("mutation { not real syntax", "valid").await;
+    let payload = server
+        .run_mutation("mutation { not real syntax", "valid")
+        .await;
     assert_eq!(only_error(&payload)["code"], "INVALID_MUTATION");
 }
 
@@ -120,7 +144,10 @@ async fn client_identifier_and_document_size_are_bounded() {
         only_error(&run(&"x".repeat(256)).await),
         &json!({"field": ["clientIdentifier"], "message": "is too long (maximum is 255 characters)", "code": "INVALID_MUTATION"})
     );
-    let large = format!("#{}\n{PRODUCT_CREATE}", "a".repeat(65_535 - PRODUCT_CREATE.len()));
+    let large = format!(
+        "#{}\n{PRODUCT_CREATE}",
+        "a".repeat(65_535 - PRODUCT_CREATE.len())
+    );
     assert_eq!(large.len(), 65_537);
     let payload = server.run_mutation(&large, &key).await;
     assert_eq!(
@@ -134,39 +161,77 @@ async fn client_identifier_and_document_size_are_bounded() {
 #[tokio::test]
 async fn twenty_parallel_runs_admit_exactly_five() {
     // Without workers the admitted operations stay CREATED, so all five count against the cap.
-    let server = TestServer::start_with(support::Options { workers: false, ..Default::default() }).await;
+    let server = TestServer::start_with(support::Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
     let mut keys = Vec::new();
     for _ in 0..20 {
         keys.push(server.upload(&product_lines(1)).await);
     }
-    let runs = futures::future::join_all(keys.iter().map(|key| server.run_mutation(PRODUCT_CREATE, key))).await;
-    let admitted: Vec<&str> = runs.iter().filter_map(|run| run["bulkOperation"]["id"].as_str()).collect();
+    let runs = futures::future::join_all(
+        keys.iter()
+            .map(|key| server.run_mutation(PRODUCT_CREATE, key)),
+    )
+    .await;
+    let admitted: Vec<&str> = runs
+        .iter()
+        .filter_map(|run| run["bulkOperation"]["id"].as_str())
+        .collect();
     assert_eq!(admitted.len(), 5);
     let mut sorted_ids = admitted.clone();
     sorted_ids.sort_by_key(|id| id.rsplit('/').next().unwrap().parse::<i64>().unwrap());
-    let expected = format!("A bulk mutation operation for this app and shop is already in progress: {}.", sorted_ids.join(", "));
+    let expected = format!(
+        "A bulk mutation operation for this app and shop is already in progress: {}.",
+        sorted_ids.join(", ")
+    );
     for refused in runs.iter().filter(|run| run["bulkOperation"].is_null()) {
-        assert_eq!(only_error(refused), &json!({"field": null, "message": expected, "code": "OPERATION_IN_PROGRESS"}));
+        assert_eq!(
+            only_error(refused),
+            &json!({"field": null, "message": expected, "code": "OPERATION_IN_PROGRESS"})
+        );
     }
 
     // A missing file is reported even at the cap: the file is checked first.
-    let payload = server.run_mutation(PRODUCT_CREATE, "tmp/1/bulk/missing/file.jsonl").await;
+    let payload = server
+        .run_mutation(PRODUCT_CREATE, "tmp/1/bulk/missing/file.jsonl")
+        .await;
     assert_eq!(only_error(&payload)["code"], "NO_SUCH_FILE");
 
     // The cap is per shop.
     server.add_shop("other.myshopify.com", "shpat_other").await;
-    let other = server.graphql_as("shpat_other", "2026-01", "{ currentBulkOperation(type: MUTATION) { id } }", json!({})).await;
-    assert_eq!(other["data"]["currentBulkOperation"], Value::Null, "shops never see each other's operations");
+    let other = server
+        .graphql_as(
+            "shpat_other",
+            "2026-01",
+            "{ currentBulkOperation(type: MUTATION) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        other["data"]["currentBulkOperation"],
+        Value::Null,
+        "shops never see each other's operations"
+    );
 }
 
 #[tokio::test]
 async fn versions_before_2026_01_admit_one() {
-    let server = TestServer::start_with(support::Options { workers: false, ..Default::default() }).await;
+    let server = TestServer::start_with(support::Options {
+        workers: false,
+        ..Default::default()
+    })
+    .await;
     let first = server.upload(&product_lines(1)).await;
     let second = server.upload(&product_lines(1)).await;
-    let admitted = server.run_mutation_as(&server.token, "2025-10", PRODUCT_CREATE, &first).await;
+    let admitted = server
+        .run_mutation_as(&server.token, "2025-10", PRODUCT_CREATE, &first)
+        .await;
     let id = admitted["bulkOperation"]["id"].as_str().unwrap();
-    let refused = server.run_mutation_as(&server.token, "2025-10", PRODUCT_CREATE, &second).await;
+    let refused = server
+        .run_mutation_as(&server.token, "2025-10", PRODUCT_CREATE, &second)
+        .await;
     assert_eq!(
         only_error(&refused),
         &json!({"field": null, "message": format!("A bulk mutation operation for this app and shop is already in progress: {id}."), "code": "OPERATION_IN_PROGRESS"})
@@ -180,13 +245,26 @@ async fn versions_before_2026_01_admit_one() {
 async fn looking_up_operations_by_id() {
     let server = TestServer::start().await;
     let query = "query($id: ID!) { bulkOperation(id: $id) { id } }";
-    let wrong_type = server.graphql(query, json!({"id": "gid://shopify/Product/1"})).await;
+    let wrong_type = server
+        .graphql(query, json!({"id": "gid://shopify/Product/1"}))
+        .await;
     assert_eq!(wrong_type["data"]["bulkOperation"], Value::Null);
-    assert_eq!(wrong_type["errors"][0]["message"], "Invalid id: gid://shopify/Product/1");
-    assert_eq!(wrong_type["errors"][0]["extensions"]["code"], "RESOURCE_NOT_FOUND");
+    assert_eq!(
+        wrong_type["errors"][0]["message"],
+        "Invalid id: gid://shopify/Product/1"
+    );
+    assert_eq!(
+        wrong_type["errors"][0]["extensions"]["code"],
+        "RESOURCE_NOT_FOUND"
+    );
     let malformed = server.graphql(query, json!({"id": "not-a-gid"})).await;
-    assert_eq!(malformed["errors"][0]["message"], "Invalid global id 'not-a-gid'");
-    let unknown = server.graphql(query, json!({"id": "gid://shopify/BulkOperation/424242"})).await;
+    assert_eq!(
+        malformed["errors"][0]["message"],
+        "Invalid global id 'not-a-gid'"
+    );
+    let unknown = server
+        .graphql(query, json!({"id": "gid://shopify/BulkOperation/424242"}))
+        .await;
     assert_eq!(unknown["data"]["bulkOperation"], Value::Null);
     assert!(unknown.get("errors").is_none());
 }

@@ -6,14 +6,29 @@ mod support;
 use support::TestServer;
 
 fn with_value(fields: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
-    fields.iter().map(|(n, v)| (n.clone(), if n == name { value.to_owned() } else { v.clone() })).collect()
+    fields
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                if n == name {
+                    value.to_owned()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect()
 }
 
 async fn expect_xml_error(response: reqwest::Response, status: u16, code: &str, words: &str) {
     assert_eq!(response.status(), status);
     assert_eq!(response.headers()["content-type"], "application/xml");
     let body = response.text().await.unwrap();
-    assert!(body.starts_with("<?xml version='1.0' encoding='UTF-8'?><Error>"), "{body}");
+    assert!(
+        body.starts_with("<?xml version='1.0' encoding='UTF-8'?><Error>"),
+        "{body}"
+    );
     assert!(body.contains(&format!("<Code>{code}</Code>")), "{body}");
     assert!(body.contains(words), "{body} should mention {words}");
 }
@@ -23,7 +38,13 @@ async fn a_bad_signature_is_forbidden() {
     let server = TestServer::start().await;
     let (url, fields) = server.stage().await;
     let forged = with_value(&fields, "x-goog-signature", &"0".repeat(64));
-    expect_xml_error(server.post_form(&url, &forged, Some(b"{}\n")).await, 403, "SignatureDoesNotMatch", "signature").await;
+    expect_xml_error(
+        server.post_form(&url, &forged, Some(b"{}\n")).await,
+        403,
+        "SignatureDoesNotMatch",
+        "signature",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -31,16 +52,32 @@ async fn a_field_that_differs_from_the_policy_is_forbidden() {
     let server = TestServer::start().await;
     let (url, fields) = server.stage().await;
     let moved = with_value(&fields, "key", "tmp/1/bulk/elsewhere/file.jsonl");
-    expect_xml_error(server.post_form(&url, &moved, Some(b"{}\n")).await, 403, "AccessDenied", "key").await;
+    expect_xml_error(
+        server.post_form(&url, &moved, Some(b"{}\n")).await,
+        403,
+        "AccessDenied",
+        "key",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_expired_policy_is_forbidden() {
     let clock = stevedore_core::ManualClock::new(chrono::Utc::now());
-    let server = TestServer::start_with(support::Options { clock: Some(clock.clone()), ..Default::default() }).await;
+    let server = TestServer::start_with(support::Options {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    })
+    .await;
     let (url, fields) = server.stage().await;
     clock.advance(chrono::TimeDelta::hours(24) + chrono::TimeDelta::seconds(1));
-    expect_xml_error(server.post_form(&url, &fields, Some(b"{}\n")).await, 403, "AccessDenied", "expired").await;
+    expect_xml_error(
+        server.post_form(&url, &fields, Some(b"{}\n")).await,
+        403,
+        "AccessDenied",
+        "expired",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -51,8 +88,13 @@ async fn the_file_must_come_last() {
     let form = fields
         .iter()
         .take(8)
-        .fold(form, |form, (name, value)| form.text(name.clone(), value.clone()))
-        .part("file", reqwest::multipart::Part::bytes(b"{}\n".to_vec()).file_name("a.jsonl"))
+        .fold(form, |form, (name, value)| {
+            form.text(name.clone(), value.clone())
+        })
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"{}\n".to_vec()).file_name("a.jsonl"),
+        )
         .text("policy", fields[8].1.clone());
     let response = server.http.post(&url).multipart(form).send().await.unwrap();
     // Without its policy before the file, the form cannot be checked: a missing field.
@@ -60,8 +102,13 @@ async fn the_file_must_come_last() {
 
     let form = fields
         .iter()
-        .fold(reqwest::multipart::Form::new(), |form, (name, value)| form.text(name.clone(), value.clone()))
-        .part("file", reqwest::multipart::Part::bytes(b"{}\n".to_vec()).file_name("a.jsonl"))
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+            form.text(name.clone(), value.clone())
+        })
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"{}\n".to_vec()).file_name("a.jsonl"),
+        )
         .text("extra", "late");
     let response = server.http.post(&url).multipart(form).send().await.unwrap();
     expect_xml_error(response, 400, "InvalidArgument", "must be the last field").await;
@@ -76,16 +123,38 @@ async fn the_file_must_come_last() {
 async fn missing_fields_and_a_missing_file_are_bad_requests() {
     let server = TestServer::start().await;
     let (url, fields) = server.stage().await;
-    let without_acl: Vec<_> = fields.iter().filter(|(name, _)| name != "acl").cloned().collect();
-    expect_xml_error(server.post_form(&url, &without_acl, Some(b"{}\n")).await, 400, "InvalidArgument", "acl").await;
-    expect_xml_error(server.post_form(&url, &fields, None).await, 400, "InvalidArgument", "file").await;
+    let without_acl: Vec<_> = fields
+        .iter()
+        .filter(|(name, _)| name != "acl")
+        .cloned()
+        .collect();
+    expect_xml_error(
+        server.post_form(&url, &without_acl, Some(b"{}\n")).await,
+        400,
+        "InvalidArgument",
+        "acl",
+    )
+    .await;
+    expect_xml_error(
+        server.post_form(&url, &fields, None).await,
+        400,
+        "InvalidArgument",
+        "file",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_empty_file_is_outside_the_policy() {
     let server = TestServer::start().await;
     let (url, fields) = server.stage().await;
-    expect_xml_error(server.post_form(&url, &fields, Some(b"")).await, 400, "EntityTooSmall", "minimum").await;
+    expect_xml_error(
+        server.post_form(&url, &fields, Some(b"")).await,
+        400,
+        "EntityTooSmall",
+        "minimum",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -99,16 +168,39 @@ async fn a_signed_put_url_accepts_the_file_and_answers_200_with_no_body() {
         .await;
     let target = &body["data"]["stagedUploadsCreate"]["stagedTargets"][0];
     let url = target["url"].as_str().unwrap();
-    assert_eq!(target["parameters"], serde_json::json!([{"name": "content_type", "value": "text/jsonl"}, {"name": "acl", "value": "private"}]));
-    let response = server.http.put(url).body(support::product_lines(2)).send().await.unwrap();
+    assert_eq!(
+        target["parameters"],
+        serde_json::json!([{"name": "content_type", "value": "text/jsonl"}, {"name": "acl", "value": "private"}])
+    );
+    let response = server
+        .http
+        .put(url)
+        .body(support::product_lines(2))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "");
-    let tampered = server.http.put(url.replace("signature=", "signature=1")).body("x").send().await.unwrap();
+    let tampered = server
+        .http
+        .put(url.replace("signature=", "signature=1"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tampered.status(), 403);
 
-    let key = url.split("/staged-uploads/").nth(1).unwrap().split('?').next().unwrap();
+    let key = url
+        .split("/staged-uploads/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
     let run = server.run_mutation(support::PRODUCT_CREATE, key).await;
-    let done = server.wait(run["bulkOperation"]["id"].as_str().unwrap()).await;
+    let done = server
+        .wait(run["bulkOperation"]["id"].as_str().unwrap())
+        .await;
     assert_eq!(done["objectCount"], "2");
 }
 
@@ -116,12 +208,25 @@ async fn a_signed_put_url_accepts_the_file_and_answers_200_with_no_body() {
 async fn requests_without_a_valid_token_or_version_are_refused_with_a_body() {
     let server = TestServer::start().await;
     let endpoint = format!("{}/admin/api/2026-01/graphql.json", server.base_url);
-    let response = server.http.post(&endpoint).json(&serde_json::json!({"query": "{ shop }"})).send().await.unwrap();
-    assert_eq!(response.status(), 401);
-    assert!(response.text().await.unwrap().contains("Invalid API key or access token"));
     let response = server
         .http
-        .post(format!("{}/admin/api/2026-02/graphql.json", server.base_url))
+        .post(&endpoint)
+        .json(&serde_json::json!({"query": "{ shop }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Invalid API key or access token"));
+    let response = server
+        .http
+        .post(format!(
+            "{}/admin/api/2026-02/graphql.json",
+            server.base_url
+        ))
         .header("X-Shopify-Access-Token", &server.token)
         .json(&serde_json::json!({"query": "{ shop }"}))
         .send()

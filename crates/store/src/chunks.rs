@@ -86,7 +86,11 @@ impl Store {
 
     /// Records a chunk's results inside the caller's transaction, which also holds the chunk's
     /// catalog writes. Returns false if the fence is stale: the caller must roll back.
-    pub async fn commit_chunk(conn: &mut SqliteConnection, claim: &ChunkClaim, output: &ChunkOutput) -> Result<bool> {
+    pub async fn commit_chunk(
+        conn: &mut SqliteConnection,
+        claim: &ChunkClaim,
+        output: &ChunkOutput,
+    ) -> Result<bool> {
         let committed = sqlx::query(
             "UPDATE bulk_chunks SET done = 1, result = $1, result_lines = $2, error_lines = $3,
                  lease_owner = NULL, lease_until = NULL
@@ -117,18 +121,23 @@ impl Store {
 
     /// Whether any chunk of the operation is still to run.
     pub async fn has_pending_chunks(&self, id: OperationId) -> Result<bool> {
-        let pending: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM bulk_chunks WHERE operation_id = $1 AND done = 0 LIMIT 1")
-                .bind(id.0)
-                .fetch_optional(self.pool())
-                .await?;
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM bulk_chunks WHERE operation_id = $1 AND done = 0 LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(pending.is_some())
     }
 
     /// The operation's chunk results in input order, one chunk at a time, so assembling a
     /// million-line result never holds more than one chunk in memory.
     pub fn chunk_results(&self, id: OperationId) -> ChunkResults {
-        ChunkResults { store: self.clone(), operation_id: id, next_index: 0 }
+        ChunkResults {
+            store: self.clone(),
+            operation_id: id,
+            next_index: 0,
+        }
     }
 }
 

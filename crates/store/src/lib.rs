@@ -11,6 +11,7 @@ pub mod shops;
 pub mod uploads;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ConnectOptions;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -51,7 +52,8 @@ impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
     pub async fn open_sqlite(path: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| StoreError::Database(sqlx::Error::Io(error)))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|error| StoreError::Database(sqlx::Error::Io(error)))?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -77,7 +79,13 @@ impl Store {
     }
 
     async fn connect_with(options: SqliteConnectOptions, clock: Arc<dyn Clock>) -> Result<Self> {
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        // SQLite has one writer: a statement that waited for the write lock while a chunk
+        // committed is expected, not a problem worth a warning.
+        let options = options.log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, clock })
     }

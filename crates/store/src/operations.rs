@@ -5,7 +5,8 @@ use crate::{Result, Store, StoreError};
 use stevedore_core::clock::from_millis;
 use stevedore_core::{BulkOperation, OperationId, OperationStatus, OperationType, ShopId};
 
-const COLUMNS: &str = "id, shop_id, operation_type, status, error_code, query, created_at, completed_at, \
+const COLUMNS: &str =
+    "id, shop_id, operation_type, status, error_code, query, created_at, completed_at, \
      object_count, root_object_count, file_size, result_key, partial_result_key";
 
 #[derive(sqlx::FromRow)]
@@ -125,22 +126,33 @@ impl Store {
         .bind(new.operation_type.as_str())
         .fetch_all(self.pool())
         .await?;
-        Ok(Err(InProgress { running: running.into_iter().map(OperationId).collect() }))
+        Ok(Err(InProgress {
+            running: running.into_iter().map(OperationId).collect(),
+        }))
     }
 
     /// The shop's operation `id`; another shop's operation is as absent as a missing one.
-    pub async fn operation(&self, shop_id: ShopId, id: OperationId) -> Result<Option<BulkOperation>> {
-        let row: Option<OperationRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM bulk_operations WHERE id = $1 AND shop_id = $2"))
-                .bind(id.0)
-                .bind(shop_id.0)
-                .fetch_optional(self.pool())
-                .await?;
+    pub async fn operation(
+        &self,
+        shop_id: ShopId,
+        id: OperationId,
+    ) -> Result<Option<BulkOperation>> {
+        let row: Option<OperationRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM bulk_operations WHERE id = $1 AND shop_id = $2"
+        ))
+        .bind(id.0)
+        .bind(shop_id.0)
+        .fetch_optional(self.pool())
+        .await?;
         row.map(TryInto::try_into).transpose()
     }
 
     /// The shop's newest operation of a type, terminal or not (`currentBulkOperation`).
-    pub async fn newest_operation(&self, shop_id: ShopId, kind: OperationType) -> Result<Option<BulkOperation>> {
+    pub async fn newest_operation(
+        &self,
+        shop_id: ShopId,
+        kind: OperationType,
+    ) -> Result<Option<BulkOperation>> {
         let row: Option<OperationRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM bulk_operations WHERE shop_id = $1 AND operation_type = $2 ORDER BY id DESC LIMIT 1"
         ))
@@ -152,7 +164,11 @@ impl Store {
     }
 
     /// Takes the planning step of the oldest CREATED operation nobody holds.
-    pub async fn claim_planning(&self, owner: &str, lease_millis: i64) -> Result<Option<PlanningLease>> {
+    pub async fn claim_planning(
+        &self,
+        owner: &str,
+        lease_millis: i64,
+    ) -> Result<Option<PlanningLease>> {
         let now = self.now_millis();
         let lease: Option<PlanningLease> = sqlx::query_as(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
@@ -196,7 +212,10 @@ impl Store {
         if !started {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1").bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         for (index, chunk) in chunks.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO bulk_chunks (operation_id, chunk_index, start_offset, end_offset, first_line, shop_id)
@@ -215,7 +234,11 @@ impl Store {
     }
 
     /// Takes the assembly step of a RUNNING operation whose chunks are all done.
-    pub async fn claim_assembly(&self, owner: &str, lease_millis: i64) -> Result<Option<OperationId>> {
+    pub async fn claim_assembly(
+        &self,
+        owner: &str,
+        lease_millis: i64,
+    ) -> Result<Option<OperationId>> {
         let now = self.now_millis();
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
@@ -235,7 +258,13 @@ impl Store {
 
     /// Marks the operation COMPLETED with its assembled result, and drops the per-chunk results
     /// it no longer needs, in one transaction. False if the assembly lease was lost.
-    pub async fn complete_operation(&self, id: OperationId, owner: &str, result_key: &str, file_size: u64) -> Result<bool> {
+    pub async fn complete_operation(
+        &self,
+        id: OperationId,
+        owner: &str,
+        result_key: &str,
+        file_size: u64,
+    ) -> Result<bool> {
         let now = self.now_millis();
         let mut tx = self.begin_write().await?;
         let completed = sqlx::query(
@@ -253,7 +282,10 @@ impl Store {
         .rows_affected()
             == 1;
         if completed {
-            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1").bind(id.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         }
         Ok(completed)
@@ -278,10 +310,11 @@ impl Store {
 
     /// Status of an operation regardless of shop; for the engine's own bookkeeping.
     pub async fn operation_status(&self, id: OperationId) -> Result<Option<OperationStatus>> {
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM bulk_operations WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM bulk_operations WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(status.map(|status| status.parse()).transpose()?)
     }
 }
@@ -289,17 +322,20 @@ impl Store {
 impl Store {
     /// The document and staged input of an operation, for the workers that run it.
     pub async fn operation_input(&self, id: OperationId) -> Result<(String, Option<String>)> {
-        Ok(sqlx::query_as("SELECT query, staged_upload_key FROM bulk_operations WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT query, staged_upload_key FROM bulk_operations WHERE id = $1")
+                .bind(id.0)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     pub async fn operation_shop(&self, id: OperationId) -> Result<Option<ShopId>> {
-        let shop: Option<i64> = sqlx::query_scalar("SELECT shop_id FROM bulk_operations WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
+        let shop: Option<i64> =
+            sqlx::query_scalar("SELECT shop_id FROM bulk_operations WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(shop.map(ShopId))
     }
 

@@ -21,7 +21,10 @@ impl Caller {
     pub fn has_scope(&self, scope: &str) -> bool {
         // A write scope implies its read scope, as Shopify grants it.
         self.scopes.iter().any(|held| {
-            held == scope || scope.strip_prefix("read_").is_some_and(|rest| held.strip_prefix("write_") == Some(rest))
+            held == scope
+                || scope
+                    .strip_prefix("read_")
+                    .is_some_and(|rest| held.strip_prefix("write_") == Some(rest))
         })
     }
 }
@@ -66,7 +69,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Shop { id: ShopId(id), domain: domain.to_owned(), webhook_secret })
+        Ok(Shop {
+            id: ShopId(id),
+            domain: domain.to_owned(),
+            webhook_secret,
+        })
     }
 
     pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>> {
@@ -78,8 +85,16 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(id, domain, webhook_secret, scopes)| Caller {
-            shop: Shop { id: ShopId(id), domain, webhook_secret },
-            scopes: scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            shop: Shop {
+                id: ShopId(id),
+                domain,
+                webhook_secret,
+            },
+            scopes: scopes
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }))
     }
 
@@ -89,6 +104,10 @@ impl Store {
                 .bind(domain)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(id, domain, webhook_secret)| Shop { id: ShopId(id), domain, webhook_secret }))
+        Ok(row.map(|(id, domain, webhook_secret)| Shop {
+            id: ShopId(id),
+            domain,
+            webhook_secret,
+        }))
     }
 }

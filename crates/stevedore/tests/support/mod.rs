@@ -36,7 +36,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { clock: None, chunk_lines: 1000, workers: true }
+        Self {
+            clock: None,
+            chunk_lines: 1000,
+            workers: true,
+        }
     }
 }
 
@@ -60,11 +64,21 @@ impl TestServer {
         app.services()
             .engine
             .store()
-            .create_shop_token("test.myshopify.com", &token, &["write_products".to_owned()], "hush", false)
+            .create_shop_token(
+                "test.myshopify.com",
+                &token,
+                &["write_products".to_owned()],
+                "hush",
+                false,
+            )
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let workers = if options.workers { app.start_workers(shutdown.clone()).await.unwrap() } else { Default::default() };
+        let workers = if options.workers {
+            app.start_workers(shutdown.clone()).await.unwrap()
+        } else {
+            Default::default()
+        };
         let serving = Arc::clone(&app);
         let stop = shutdown.clone();
         tokio::spawn(async move { serving.serve(listener, stop).await });
@@ -82,13 +96,28 @@ impl TestServer {
 
     /// Another shop on the same server, with its own token.
     pub async fn add_shop(&self, domain: &str, token: &str) {
-        self.app.services().engine.store().create_shop_token(domain, token, &[], "hush", false).await.unwrap();
+        self.app
+            .services()
+            .engine
+            .store()
+            .create_shop_token(domain, token, &[], "hush", false)
+            .await
+            .unwrap();
     }
 
-    pub async fn graphql_as(&self, token: &str, version: &str, query: &str, variables: Value) -> Value {
+    pub async fn graphql_as(
+        &self,
+        token: &str,
+        version: &str,
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let response = self
             .http
-            .post(format!("{}/admin/api/{version}/graphql.json", self.base_url))
+            .post(format!(
+                "{}/admin/api/{version}/graphql.json",
+                self.base_url
+            ))
             .header("X-Shopify-Access-Token", token)
             .json(&json!({"query": query, "variables": variables}))
             .send()
@@ -99,7 +128,8 @@ impl TestServer {
     }
 
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.graphql_as(&self.token, "2026-01", query, variables).await
+        self.graphql_as(&self.token, "2026-01", query, variables)
+            .await
     }
 
     /// `stagedUploadsCreate` with POST: the target's url and its parameters in order.
@@ -115,19 +145,32 @@ impl TestServer {
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p["name"].as_str().unwrap().to_owned(), p["value"].as_str().unwrap().to_owned()))
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["value"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         (target["url"].as_str().unwrap().to_owned(), parameters)
     }
 
     /// Posts a multipart form of `fields` in order, then `file` last (unless `file` is None).
-    pub async fn post_form(&self, url: &str, fields: &[(String, String)], file: Option<&[u8]>) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        url: &str,
+        fields: &[(String, String)],
+        file: Option<&[u8]>,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
             form = form.text(name.clone(), value.clone());
         }
         if let Some(file) = file {
-            form = form.part("file", reqwest::multipart::Part::bytes(file.to_vec()).file_name("products.jsonl"));
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(file.to_vec()).file_name("products.jsonl"),
+            );
         }
         self.http.post(url).multipart(form).send().await.unwrap()
     }
@@ -135,12 +178,25 @@ impl TestServer {
     /// Stages and uploads `content`; returns the key to pass as `stagedUploadPath`.
     pub async fn upload(&self, content: &str) -> String {
         let (url, parameters) = self.stage().await;
-        let response = self.post_form(&url, &parameters, Some(content.as_bytes())).await;
+        let response = self
+            .post_form(&url, &parameters, Some(content.as_bytes()))
+            .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        parameters.iter().find(|(name, _)| name == "key").unwrap().1.clone()
+        parameters
+            .iter()
+            .find(|(name, _)| name == "key")
+            .unwrap()
+            .1
+            .clone()
     }
 
-    pub async fn run_mutation_as(&self, token: &str, version: &str, mutation: &str, path: &str) -> Value {
+    pub async fn run_mutation_as(
+        &self,
+        token: &str,
+        version: &str,
+        mutation: &str,
+        path: &str,
+    ) -> Value {
         let body = self
             .graphql_as(
                 token,
@@ -153,7 +209,8 @@ impl TestServer {
     }
 
     pub async fn run_mutation(&self, mutation: &str, path: &str) -> Value {
-        self.run_mutation_as(&self.token, "2026-01", mutation, path).await
+        self.run_mutation_as(&self.token, "2026-01", mutation, path)
+            .await
     }
 
     pub async fn operation(&self, id: &str) -> Value {
@@ -170,7 +227,10 @@ impl TestServer {
     pub async fn wait(&self, id: &str) -> Value {
         for _ in 0..3000 {
             let operation = self.operation(id).await;
-            if matches!(operation["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELED" | "EXPIRED")) {
+            if matches!(
+                operation["status"].as_str(),
+                Some("COMPLETED" | "FAILED" | "CANCELED" | "EXPIRED")
+            ) {
                 return operation;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -187,10 +247,20 @@ impl TestServer {
         let key = self.upload(content).await;
         let run = self.run_mutation(mutation, &key).await;
         assert_eq!(run["userErrors"], json!([]), "{run}");
-        let operation = self.wait(run["bulkOperation"]["id"].as_str().unwrap()).await;
+        let operation = self
+            .wait(run["bulkOperation"]["id"].as_str().unwrap())
+            .await;
         assert_eq!(operation["status"], "COMPLETED", "{operation}");
-        let text = self.get(operation["url"].as_str().unwrap()).await.text().await.unwrap();
-        let lines = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let text = self
+            .get(operation["url"].as_str().unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
+        let lines = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
         (operation, lines)
     }
 }
