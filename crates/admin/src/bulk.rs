@@ -78,14 +78,13 @@ impl From<stevedore_core::BulkUserError> for BulkMutationUserError {
 pub struct BulkOperationObject(pub BulkOperation);
 
 impl BulkOperationObject {
-    /// The signed link to a result object, or None once the link would have expired.
+    /// The signed link to a result object, valid seven days from when the operation ended
+    /// (its creation, for one that never completed); None once that has passed.
     fn link(&self, ctx: &Context<'_>, key: Option<&str>) -> async_graphql::Result<Option<Url>> {
-        let (Some(key), Some(completed_at)) =
-            (key, self.0.completed_at.or(Some(self.0.created_at)))
-        else {
+        let Some(key) = key else {
             return Ok(None);
         };
-        let expires = completed_at + result_url_ttl();
+        let expires = self.0.completed_at.unwrap_or(self.0.created_at) + result_url_ttl();
         if expires <= ctx.data::<Arc<dyn Clock>>()?.now() {
             return Ok(None);
         }

@@ -12,6 +12,10 @@ use stevedore_core::{Clock, SystemClock};
 use stevedore_engine::{Engine, EngineConfig};
 use stevedore_store::Store;
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Largest GraphQL request body accepted.
+const MAX_GRAPHQL_BODY_BYTES: usize = 2 * 1024 * 1024;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone)]
@@ -97,13 +101,19 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/admin/api/{version}/graphql.json", post(graphql::handle))
+        // Uploads are bounded by their policy while they stream; a GraphQL body is read whole, so
+        // it is bounded up front (the GraphQL extractor does not apply axum's default limit).
+        let uploads = Router::new()
             .route("/staged-uploads", post(uploads::post))
             .route("/staged-uploads/", post(uploads::post))
             .route("/staged-uploads/{*key}", put(uploads::put))
-            // Uploads are bounded by their policy while they stream, not by a buffer limit.
-            .layer(DefaultBodyLimit::disable())
+            .layer(DefaultBodyLimit::disable());
+        Router::new()
+            .route(
+                "/admin/api/{version}/graphql.json",
+                post(graphql::handle).layer(RequestBodyLimitLayer::new(MAX_GRAPHQL_BODY_BYTES)),
+            )
+            .merge(uploads)
             .route("/bulk-results/{*key}", get(results::download))
             .route("/healthz", get(|| async { "ok" }))
             .with_state(self.state.clone())

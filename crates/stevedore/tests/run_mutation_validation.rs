@@ -50,26 +50,19 @@ async fn another_shops_file_does_not_exist_for_this_shop() {
 async fn an_empty_file_is_refused() {
     let server = TestServer::start().await;
     // POST policies refuse empty files, so stage the empty file through a signed PUT.
-    let body = server
-        .graphql(
-            "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url } } }",
-            json!({"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "empty.jsonl", "mimeType": "text/jsonl", "httpMethod": "PUT"}]}),
-        )
-        .await;
-    let url = body["data"]["stagedUploadsCreate"]["stagedTargets"][0]["url"]
-        .as_str()
-        .unwrap();
+    let (url, _) = server.stage_put("empty.jsonl").await;
     assert_eq!(
-        server.http.put(url).body("").send().await.unwrap().status(),
+        server
+            .http
+            .put(&url)
+            .body("")
+            .send()
+            .await
+            .unwrap()
+            .status(),
         200
     );
-    let key = url
-        .split("/staged-uploads/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
+    let key = support::key_of_put_url(&url);
     let payload = server.run_mutation(PRODUCT_CREATE, key).await;
     assert_eq!(
         only_error(&payload),

@@ -160,16 +160,10 @@ async fn an_empty_file_is_outside_the_policy() {
 #[tokio::test]
 async fn a_signed_put_url_accepts_the_file_and_answers_200_with_no_body() {
     let server = TestServer::start().await;
-    let body = server
-        .graphql(
-            "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } } }",
-            serde_json::json!({"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "vars.jsonl", "mimeType": "text/jsonl", "httpMethod": "PUT"}]}),
-        )
-        .await;
-    let target = &body["data"]["stagedUploadsCreate"]["stagedTargets"][0];
-    let url = target["url"].as_str().unwrap();
+    let (url, parameters) = server.stage_put("vars.jsonl").await;
+    let url = url.as_str();
     assert_eq!(
-        target["parameters"],
+        parameters,
         serde_json::json!([{"name": "content_type", "value": "text/jsonl"}, {"name": "acl", "value": "private"}])
     );
     let response = server
@@ -190,14 +184,9 @@ async fn a_signed_put_url_accepts_the_file_and_answers_200_with_no_body() {
         .unwrap();
     assert_eq!(tampered.status(), 403);
 
-    let key = url
-        .split("/staged-uploads/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
-    let run = server.run_mutation(support::PRODUCT_CREATE, key).await;
+    let run = server
+        .run_mutation(support::PRODUCT_CREATE, support::key_of_put_url(url))
+        .await;
     let done = server
         .wait(run["bulkOperation"]["id"].as_str().unwrap())
         .await;
@@ -233,4 +222,29 @@ async fn requests_without_a_valid_token_or_version_are_refused_with_a_body() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn uploads_stream_past_the_request_buffer_limit_that_other_bodies_keep() {
+    let server = TestServer::start().await;
+    let (url, fields) = server.stage().await;
+    let large = support::product_lines(40_000);
+    assert!(large.len() > 3 * 1024 * 1024);
+    let response = server
+        .post_form(&url, &fields, Some(large.as_bytes()))
+        .await;
+    assert_eq!(response.status(), 201);
+
+    let endpoint = format!("{}/admin/api/2026-01/graphql.json", server.base_url);
+    let oversized =
+        serde_json::json!({"query": "{ __typename }", "padding": "x".repeat(3 * 1024 * 1024)});
+    let response = server
+        .http
+        .post(endpoint)
+        .header("X-Shopify-Access-Token", &server.token)
+        .json(&oversized)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
 }

@@ -2,7 +2,7 @@
 //! catalog writes they caused, read back in order by the assembler.
 
 use crate::{Result, SqliteConnection, Store};
-use futures_core_stream::ChunkResults;
+pub use cursor::ChunkResults;
 use stevedore_core::{OperationId, ShopId};
 
 /// A chunk this worker holds. `fence` increases on every claim, so a commit carrying an older
@@ -141,7 +141,7 @@ impl Store {
     }
 }
 
-mod futures_core_stream {
+mod cursor {
     use super::*;
 
     /// A cursor over an operation's chunk results, in chunk order.

@@ -55,33 +55,26 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .map_err(|error| StoreError::Database(sqlx::Error::Io(error)))?;
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
+        Self::connect_with(SqliteConnectOptions::new().filename(path), clock).await
+    }
+
+    /// Opens a database from a `sqlite:` URL.
+    pub async fn open_url(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::connect_with(SqliteConnectOptions::from_str(url)?, clock).await
+    }
+
+    async fn connect_with(options: SqliteConnectOptions, clock: Arc<dyn Clock>) -> Result<Self> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // WAL with synchronous=NORMAL is durable against process crashes, which is what the
             // exactly-once guarantee needs; FULL would also survive power loss at a large cost.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        Self::connect_with(options, clock).await
-    }
-
-    /// Opens a database from a `sqlite:` URL.
-    pub async fn open_url(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        Self::connect_with(options, clock).await
-    }
-
-    async fn connect_with(options: SqliteConnectOptions, clock: Arc<dyn Clock>) -> Result<Self> {
-        // SQLite has one writer: a statement that waited for the write lock while a chunk
-        // committed is expected, not a problem worth a warning.
-        let options = options.log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+            .foreign_keys(true)
+            // SQLite has one writer: a statement that waited for the write lock while a chunk
+            // committed is expected, not a problem worth a warning.
+            .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

@@ -3,7 +3,7 @@
 
 use crate::{Result, Store, StoreError};
 use stevedore_core::clock::from_millis;
-use stevedore_core::{BulkOperation, OperationId, OperationStatus, OperationType, ShopId};
+use stevedore_core::{BulkOperation, OperationId, OperationType, ShopId};
 
 const COLUMNS: &str =
     "id, shop_id, operation_type, status, error_code, query, created_at, completed_at, \
@@ -306,16 +306,6 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
-    }
-
-    /// Status of an operation regardless of shop; for the engine's own bookkeeping.
-    pub async fn operation_status(&self, id: OperationId) -> Result<Option<OperationStatus>> {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM bulk_operations WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(status.map(|status| status.parse()).transpose()?)
     }
 }
 

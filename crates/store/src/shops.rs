@@ -17,18 +17,6 @@ pub struct Caller {
     pub scopes: Vec<String>,
 }
 
-impl Caller {
-    pub fn has_scope(&self, scope: &str) -> bool {
-        // A write scope implies its read scope, as Shopify grants it.
-        self.scopes.iter().any(|held| {
-            held == scope
-                || scope
-                    .strip_prefix("read_")
-                    .is_some_and(|rest| held.strip_prefix("write_") == Some(rest))
-        })
-    }
-}
-
 impl Store {
     /// Creates the shop if it is new (keeping an existing shop's secret unless one is given) and
     /// adds `token` to it.
@@ -95,19 +83,6 @@ impl Store {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
-        }))
-    }
-
-    pub async fn shop_by_domain(&self, domain: &str) -> Result<Option<Shop>> {
-        let row: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, domain, webhook_secret FROM shops WHERE domain = $1")
-                .bind(domain)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(id, domain, webhook_secret)| Shop {
-            id: ShopId(id),
-            domain,
-            webhook_secret,
         }))
     }
 }

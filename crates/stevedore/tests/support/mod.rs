@@ -155,6 +155,21 @@ impl TestServer {
         (target["url"].as_str().unwrap().to_owned(), parameters)
     }
 
+    /// `stagedUploadsCreate` with PUT: the signed URL and the target's parameters.
+    pub async fn stage_put(&self, filename: &str) -> (String, Value) {
+        let body = self
+            .graphql(
+                "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } } }",
+                json!({"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": filename, "mimeType": "text/jsonl", "httpMethod": "PUT"}]}),
+            )
+            .await;
+        let target = body["data"]["stagedUploadsCreate"]["stagedTargets"][0].clone();
+        (
+            target["url"].as_str().unwrap().to_owned(),
+            target["parameters"].clone(),
+        )
+    }
+
     /// Posts a multipart form of `fields` in order, then `file` last (unless `file` is None).
     pub async fn post_form(
         &self,
@@ -268,4 +283,14 @@ impl TestServer {
 /// `n` lines of productCreate variables with distinct titles.
 pub fn product_lines(n: usize) -> String {
     (0..n).map(|i| format!("{{\"input\":{{\"title\":\"Board {i}\",\"productType\":\"Snowboard\",\"vendor\":\"JadedPixel\"}}}}\n")).collect()
+}
+
+/// The object key a signed PUT URL uploads to: its `stagedUploadPath`.
+pub fn key_of_put_url(url: &str) -> &str {
+    url.split("/staged-uploads/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
 }
