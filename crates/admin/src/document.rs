@@ -8,6 +8,7 @@ use async_graphql_parser::types::{
 };
 use async_graphql_parser::Pos;
 use async_graphql_value::ConstValue;
+use std::collections::{HashMap, HashSet};
 use stevedore_core::BulkUserError;
 use stevedore_engine::Rejection;
 
@@ -42,6 +43,8 @@ pub fn prepare(
             source, &error,
         )))
     })?;
+    check_expansion(&document)
+        .map_err(|message| Rejection::Document(BulkUserError::invalid_mutation(message)))?;
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => operation,
         DocumentOperations::Multiple(operations) if operations.len() == 1 => {
@@ -56,7 +59,11 @@ pub fn prepare(
     if operation.node.ty != OperationType::Mutation {
         return Err(Rejection::Document(BulkUserError::not_a_mutation()));
     }
-    let roots = fields_of(&document, &operation.node.selection_set.node);
+    let roots = fields_of(
+        &document,
+        &operation.node.selection_set.node,
+        &mut HashSet::new(),
+    );
     let [(root, root_field)] = roots.as_slice() else {
         return Err(Rejection::Document(BulkUserError::not_single_root_field()));
     };
@@ -72,18 +79,16 @@ pub fn prepare(
                 "Field '{root}' doesn't exist on type '{mutation_root}'"
             )))
         })?;
-    let mut connections = 0;
-    check_selection(
-        &document,
+    let mut check = SelectionCheck {
+        document: &document,
         types,
-        named(root_type),
-        &root_field.selection_set.node,
-        &mut connections,
-    )
-    .map_err(Rejection::Schema)?;
-    if named(root_type).ends_with("Connection") {
-        connections += 1;
-    }
+        walked_fragments: HashSet::new(),
+        connections: 0,
+    };
+    check
+        .walk(named(root_type), &root_field.selection_set.node)
+        .map_err(Rejection::Schema)?;
+    let connections = check.connections + usize::from(named(root_type).ends_with("Connection"));
     if connections > 1 {
         return Err(Rejection::Document(BulkUserError::too_many_connections()));
     }
@@ -110,21 +115,33 @@ pub fn prepare(
     })
 }
 
-/// The fields of a selection set with fragments expanded (one level of the tree).
+/// The fields of a selection set with fragments expanded (one level of the tree). A fragment
+/// spread twice contributes its fields once, as GraphQL merges them.
 fn fields_of<'a>(
     document: &'a ExecutableDocument,
     selection_set: &'a SelectionSet,
+    spread: &mut HashSet<&'a str>,
 ) -> Vec<(&'a str, &'a async_graphql_parser::types::Field)> {
     let mut fields = Vec::new();
     for selection in &selection_set.items {
         match &selection.node {
             Selection::Field(field) => fields.push((field.node.name.node.as_str(), &field.node)),
-            Selection::InlineFragment(fragment) => {
-                fields.extend(fields_of(document, &fragment.node.selection_set.node))
-            }
-            Selection::FragmentSpread(spread) => {
-                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                    fields.extend(fields_of(document, &fragment.node.selection_set.node));
+            Selection::InlineFragment(fragment) => fields.extend(fields_of(
+                document,
+                &fragment.node.selection_set.node,
+                spread,
+            )),
+            Selection::FragmentSpread(spread_node) => {
+                let name = spread_node.node.fragment_name.node.as_str();
+                if !spread.insert(name) {
+                    continue;
+                }
+                if let Some(fragment) = document.fragments.get(name) {
+                    fields.extend(fields_of(
+                        document,
+                        &fragment.node.selection_set.node,
+                        spread,
+                    ));
                 }
             }
         }
@@ -132,78 +149,190 @@ fn fields_of<'a>(
     fields
 }
 
-/// Checks that every selected field exists on its parent type and counts connection fields.
-fn check_selection(
-    document: &ExecutableDocument,
-    types: &TypeIndex,
-    parent: &str,
-    selection_set: &SelectionSet,
-    connections: &mut usize,
-) -> Result<(), BulkUserError> {
-    for selection in &selection_set.items {
-        match &selection.node {
-            Selection::Field(field) => {
-                let name = field.node.name.node.as_str();
-                if name == "__typename" {
-                    continue;
-                }
-                let Some(fields) = types.outputs.get(parent) else {
-                    // Unions select through fragments only; nothing to check at this level.
-                    continue;
-                };
-                let ty = fields.get(name).ok_or_else(|| {
-                    BulkUserError::invalid_mutation(format!(
-                        "Field '{name}' doesn't exist on type '{parent}'"
-                    ))
-                })?;
-                let child = named(ty);
-                if child.ends_with("Connection") {
-                    *connections += 1;
-                }
-                check_selection(
-                    document,
-                    types,
-                    child,
-                    &field.node.selection_set.node,
-                    connections,
-                )?;
-            }
-            Selection::InlineFragment(fragment) => {
-                let on = fragment
-                    .node
-                    .type_condition
-                    .as_ref()
-                    .map_or(parent, |condition| condition.node.on.node.as_str());
-                check_selection(
-                    document,
-                    types,
-                    on,
-                    &fragment.node.selection_set.node,
-                    connections,
-                )?;
-            }
-            Selection::FragmentSpread(spread) => {
-                let fragment = document
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .ok_or_else(|| {
-                        BulkUserError::invalid_mutation(format!(
-                            "Fragment {} was used, but not defined",
-                            spread.node.fragment_name.node
-                        ))
-                    })?;
-                let on = fragment.node.type_condition.node.on.node.as_str();
-                check_selection(
-                    document,
-                    types,
-                    on,
-                    &fragment.node.selection_set.node,
-                    connections,
-                )?;
-            }
+/// Selections a document may expand to, fragments spread out. Normal documents stay far
+/// below; a few lines of fragments that each spread the next twice reach millions, and the
+/// GraphQL validator (which expands spreads) would spend seconds on each execution.
+const MAX_EXPANDED_SELECTIONS: u64 = 20_000;
+
+/// Refuses documents whose fragments loop or expand past [`MAX_EXPANDED_SELECTIONS`], in time
+/// linear in the document, before anything expands them. The error is the message to show.
+pub fn check_expansion(document: &ExecutableDocument) -> Result<(), String> {
+    if let Some(name) = fragment_in_a_cycle(document) {
+        return Err(format!("Fragment {name} contains an infinite loop"));
+    }
+    let mut sizes = HashMap::new();
+    let operations: Vec<&SelectionSet> = match &document.operations {
+        DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .map(|o| &o.node.selection_set.node)
+            .collect(),
+    };
+    for selection_set in operations {
+        if expanded_size(document, selection_set, &mut sizes) > MAX_EXPANDED_SELECTIONS {
+            return Err("Query is too complex.".to_owned());
         }
     }
     Ok(())
+}
+
+/// Selections under `selection_set` with every spread expanded; each fragment's size is
+/// computed once. Only called on documents without fragment cycles.
+fn expanded_size<'a>(
+    document: &'a ExecutableDocument,
+    selection_set: &'a SelectionSet,
+    sizes: &mut HashMap<&'a str, u64>,
+) -> u64 {
+    let mut total: u64 = 0;
+    for selection in &selection_set.items {
+        let size = match &selection.node {
+            Selection::Field(field) => {
+                1 + expanded_size(document, &field.node.selection_set.node, sizes)
+            }
+            Selection::InlineFragment(fragment) => {
+                expanded_size(document, &fragment.node.selection_set.node, sizes)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                match (sizes.get(name), document.fragments.get(name)) {
+                    (Some(size), _) => *size,
+                    (None, Some(fragment)) => {
+                        let size =
+                            expanded_size(document, &fragment.node.selection_set.node, sizes);
+                        sizes.insert(name, size);
+                        size
+                    }
+                    (None, None) => 0,
+                }
+            }
+        };
+        total = total.saturating_add(size);
+    }
+    total
+}
+
+/// The fragments a selection set spreads, at any depth, without following them.
+fn spreads_in<'a>(selection_set: &'a SelectionSet, found: &mut Vec<&'a str>) {
+    for selection in &selection_set.items {
+        match &selection.node {
+            Selection::Field(field) => spreads_in(&field.node.selection_set.node, found),
+            Selection::InlineFragment(fragment) => {
+                spreads_in(&fragment.node.selection_set.node, found)
+            }
+            Selection::FragmentSpread(spread) => {
+                found.push(spread.node.fragment_name.node.as_str())
+            }
+        }
+    }
+}
+
+/// A fragment that spreads itself, directly or through others: such a document would expand
+/// forever, so it is refused before anything walks it.
+fn fragment_in_a_cycle(document: &ExecutableDocument) -> Option<String> {
+    let edges: HashMap<&str, Vec<&str>> = document
+        .fragments
+        .iter()
+        .map(|(name, fragment)| {
+            let mut found = Vec::new();
+            spreads_in(&fragment.node.selection_set.node, &mut found);
+            (name.as_str(), found)
+        })
+        .collect();
+    // Depth-first search; `on_path` holds the fragments being expanded, `finished` those known
+    // to end.
+    fn visit<'a>(
+        name: &'a str,
+        edges: &HashMap<&'a str, Vec<&'a str>>,
+        on_path: &mut HashSet<&'a str>,
+        finished: &mut HashSet<&'a str>,
+    ) -> Option<&'a str> {
+        if finished.contains(name) {
+            return None;
+        }
+        if !on_path.insert(name) {
+            return Some(name);
+        }
+        for next in edges.get(name).into_iter().flatten() {
+            if let Some(looping) = visit(next, edges, on_path, finished) {
+                return Some(looping);
+            }
+        }
+        on_path.remove(name);
+        finished.insert(name);
+        None
+    }
+    let (mut on_path, mut finished) = (HashSet::new(), HashSet::new());
+    let mut names: Vec<&str> = edges.keys().copied().collect();
+    names.sort_unstable();
+    names
+        .into_iter()
+        .find_map(|name| visit(name, &edges, &mut on_path, &mut finished).map(str::to_owned))
+}
+
+/// Walks a document's selections against the schema: every selected field must exist on its
+/// parent type; connection fields are counted. Each fragment is walked once (a fragment spread
+/// many times selects the same fields), so the walk is linear in the document's size.
+struct SelectionCheck<'a> {
+    document: &'a ExecutableDocument,
+    types: &'a TypeIndex,
+    walked_fragments: HashSet<&'a str>,
+    connections: usize,
+}
+
+impl<'a> SelectionCheck<'a> {
+    fn walk(
+        &mut self,
+        parent: &'a str,
+        selection_set: &'a SelectionSet,
+    ) -> Result<(), BulkUserError> {
+        for selection in &selection_set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    if name == "__typename" {
+                        continue;
+                    }
+                    let Some(fields) = self.types.outputs.get(parent) else {
+                        // Unions select through fragments only; nothing to check at this level.
+                        continue;
+                    };
+                    let ty = fields.get(name).ok_or_else(|| {
+                        BulkUserError::invalid_mutation(format!(
+                            "Field '{name}' doesn't exist on type '{parent}'"
+                        ))
+                    })?;
+                    let child = named(ty);
+                    if child.ends_with("Connection") {
+                        self.connections += 1;
+                    }
+                    self.walk(child, &field.node.selection_set.node)?;
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(parent, |condition| condition.node.on.node.as_str());
+                    self.walk(on, &fragment.node.selection_set.node)?;
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let fragment = self.document.fragments.get(name).ok_or_else(|| {
+                        BulkUserError::invalid_mutation(format!(
+                            "Fragment {name} was used, but not defined"
+                        ))
+                    })?;
+                    if self.walked_fragments.insert(name) {
+                        self.walk(
+                            fragment.node.type_condition.node.on.node.as_str(),
+                            &fragment.node.selection_set.node,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A lexical token of a GraphQL document, with its 1-based position.
@@ -402,6 +531,28 @@ mod tests {
             refusal("mutation { productCreate { product { nope } } }").message,
             "Field 'nope' doesn't exist on type 'Product'"
         );
+    }
+
+    #[test]
+    fn refuses_fragment_cycles_and_walks_fan_outs_once() {
+        assert_eq!(
+            refusal("mutation { productCreate { ...F } } fragment F on ProductCreatePayload { ...G } fragment G on ProductCreatePayload { ...F }").message,
+            "Fragment F contains an infinite loop"
+        );
+        // Fragments each spreading the next twice: 2^levels selections once expanded.
+        let fan_out = |levels: usize| {
+            let mut source = String::from("mutation { productCreate { ...F0 } }");
+            for level in 0..levels {
+                source.push_str(&format!(
+                    " fragment F{level} on ProductCreatePayload {{ ...F{} ...F{} }}",
+                    level + 1,
+                    level + 1
+                ));
+            }
+            source + &format!(" fragment F{levels} on ProductCreatePayload {{ product {{ id }} }}")
+        };
+        assert!(prepare(&fan_out(5), &index(), "Mutation").is_ok());
+        assert_eq!(refusal(&fan_out(60)).message, "Query is too complex.");
     }
 
     #[test]

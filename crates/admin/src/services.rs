@@ -48,6 +48,16 @@ pub async fn execute(
     version: ApiVersion,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
+    let mut request = request;
+    // The validator expands fragment spreads; refuse documents that would make it work
+    // exponentially before it starts (parsing here is cached in the request, not repeated).
+    if let Ok(document) = request.parsed_query() {
+        if let Err(message) = crate::document::check_expansion(document) {
+            return async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                message, None,
+            )]);
+        }
+    }
     let db = CatalogDb::Pool(services.engine.store().pool().clone());
     let request = request
         .data(caller.shop.id)

@@ -210,8 +210,14 @@ mod tests {
         assert_eq!(errors[0]["locations"], json!([{"line": 1, "column": 15}]));
         // GraphQL's error shape, in its usual order: message, locations, extensions.
         let serialized = serde_json::to_string(&errors[0]).unwrap();
-        assert!(serialized.starts_with(r#"{"message":"Variable $input"#), "{serialized}");
-        assert!(serialized.find("\"locations\"") < serialized.find("\"extensions\""), "{serialized}");
+        assert!(
+            serialized.starts_with(r#"{"message":"Variable $input"#),
+            "{serialized}"
+        );
+        assert!(
+            serialized.find("\"locations\"") < serialized.find("\"extensions\""),
+            "{serialized}"
+        );
     }
 
     #[test]

@@ -261,3 +261,46 @@ async fn looking_up_operations_by_id() {
     assert_eq!(unknown["data"]["bulkOperation"], Value::Null);
     assert!(unknown.get("errors").is_none());
 }
+
+/// Fragments that loop, or that each spread the next twice, are refused at once, in bulk
+/// documents and in synchronous requests alike, instead of being expanded.
+#[tokio::test]
+async fn fragment_bombs_are_refused_before_they_expand() {
+    let server = TestServer::start().await;
+    let key = server.upload(&product_lines(1)).await;
+    let mut bomb = String::from("mutation { productCreate(input: {title: \"x\"}) { ...F0 } }");
+    for level in 0..40 {
+        bomb.push_str(&format!(
+            " fragment F{level} on ProductCreatePayload {{ ...F{} ...F{} }}",
+            level + 1,
+            level + 1
+        ));
+    }
+    bomb.push_str(" fragment F40 on ProductCreatePayload { product { id } }");
+    let looping = "mutation { productCreate(input: {title: \"x\"}) { ...F } } fragment F on ProductCreatePayload { product { id } ...F }";
+
+    let started = std::time::Instant::now();
+    let payload = server.run_mutation(&bomb, &key).await;
+    assert_eq!(
+        only_error(&payload),
+        &json!({"field": null, "message": "Query is too complex.", "code": "INVALID_MUTATION"})
+    );
+    let payload = server.run_mutation(looping, &key).await;
+    assert_eq!(
+        only_error(&payload)["message"],
+        "Fragment F contains an infinite loop"
+    );
+
+    let synchronous = server.graphql(&bomb, json!({})).await;
+    assert_eq!(synchronous["errors"][0]["message"], "Query is too complex.");
+    let synchronous = server.graphql(looping, json!({})).await;
+    assert_eq!(
+        synchronous["errors"][0]["message"],
+        "Fragment F contains an infinite loop"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
