@@ -41,6 +41,8 @@ CREATE TABLE bulk_operations (
     staged_upload_key TEXT,
     input_size INTEGER,
     input_md5_hex TEXT,
+    -- The staged object's version when planned; every chunk reads exactly that version.
+    input_etag TEXT,
     object_count INTEGER NOT NULL DEFAULT 0,
     root_object_count INTEGER NOT NULL DEFAULT 0,
     line_count INTEGER,

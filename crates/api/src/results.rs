@@ -14,9 +14,9 @@ pub async fn download(
     Query(query): Query<LinkQuery>,
 ) -> Result<Response, ApiError> {
     verify_link(&state, "GET", &key, &query)?;
-    let (size, stream) = match state.services.engine.blobs().get_stream(&key).await {
+    let (version, stream) = match state.services.engine.blobs().get_stream(&key, None).await {
         Ok(found) => found,
-        Err(stevedore_blob::BlobError::Store(object_store::Error::NotFound { .. })) => {
+        Err(stevedore_blob::BlobError::NotFound(_)) => {
             return Err(ApiError::storage(
                 StatusCode::NOT_FOUND,
                 "NoSuchKey",
@@ -33,7 +33,7 @@ pub async fn download(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
             ),
-            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_LENGTH, version.size.to_string()),
         ],
         Body::from_stream(stream),
     )

@@ -16,6 +16,8 @@ use stevedore_store::uploads::StagedUpload;
 
 /// Longest value accepted for a form field other than `file`.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
+/// Most fields accepted before `file` (a target has nine).
+const MAX_FIELDS: usize = 32;
 /// PUT uploads are not size-checked at upload (the run step refuses large files, as the hosted
 /// API does), but a bound keeps a runaway client from filling the disk.
 const MAX_PUT_BYTES: u64 = 2 * MAX_STAGED_FILE_BYTES;
@@ -102,9 +104,19 @@ pub async fn post(
         if name == "file" {
             break field;
         }
-        let value = field.bytes().await.map_err(malformed)?;
-        if value.len() > MAX_FIELD_BYTES {
-            return Err(bad_request(format!("the form field '{name}' is too long")));
+        if fields.len() == MAX_FIELDS {
+            return Err(bad_request(format!(
+                "the form has more than {MAX_FIELDS} fields before 'file'"
+            )));
+        }
+        // Read field by field, refusing one too long before it is all in memory.
+        let mut field = field;
+        let mut value = Vec::new();
+        while let Some(piece) = field.chunk().await.map_err(malformed)? {
+            if value.len() + piece.len() > MAX_FIELD_BYTES {
+                return Err(bad_request(format!("the form field '{name}' is too long")));
+            }
+            value.extend_from_slice(&piece);
         }
         fields.push((name, String::from_utf8_lossy(&value).into_owned()));
     };
@@ -119,8 +131,15 @@ pub async fn post(
     let shop_id =
         shop_of(&verified.key).ok_or_else(|| bad_request("the key is not a staged upload key"))?;
     let blobs = services.engine.blobs();
+    // The file lands beside its key and replaces what is there only once the whole form is
+    // accepted, so a refused re-upload never destroys an earlier good one.
+    let incoming = format!(
+        "{}.incoming-{}",
+        verified.key,
+        uuid::Uuid::new_v4().simple()
+    );
     let stored = blobs
-        .put_stream(&verified.key, file, verified.max_bytes)
+        .put_stream(&incoming, file, verified.max_bytes)
         .await
         .map_err(store_error)?;
 
@@ -143,12 +162,13 @@ pub async fn post(
         Err(error) => Some(error),
     };
     if let Some(refusal) = refusal {
-        blobs
-            .delete(&verified.key)
-            .await
-            .map_err(ApiError::internal)?;
+        blobs.delete(&incoming).await.map_err(ApiError::internal)?;
         return Err(refusal);
     }
+    blobs
+        .rename(&incoming, &verified.key)
+        .await
+        .map_err(ApiError::internal)?;
     record(&state, &verified.key, shop_id, &stored).await?;
 
     let location = format!("{}/{}", services.upload_url(), verified.key);

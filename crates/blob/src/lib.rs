@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,6 +40,28 @@ pub enum BlobError {
     /// The source of an upload failed (for example the client disconnected); nothing was kept.
     #[error("upload source failed: {0}")]
     Source(String),
+    /// There is no object at the key.
+    #[error("no object at {0}")]
+    NotFound(String),
+    /// The object is no longer the version a read asked for.
+    #[error("the object at {0} changed")]
+    Changed(String),
+}
+
+/// A version of an object: its size and the store's entity tag for exactly these bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    pub size: u64,
+    pub e_tag: Option<String>,
+}
+
+/// Maps the store's "absent" and "not that version" answers to errors callers act on.
+fn read_error(key: &str, error: object_store::Error) -> BlobError {
+    match error {
+        object_store::Error::NotFound { .. } => BlobError::NotFound(key.to_owned()),
+        object_store::Error::Precondition { .. } => BlobError::Changed(key.to_owned()),
+        other => BlobError::Store(other),
+    }
 }
 
 pub type Result<T, E = BlobError> = std::result::Result<T, E>;
@@ -154,28 +176,72 @@ impl BlobStore {
         Ok(())
     }
 
-    /// Reads a byte range of an object.
-    pub async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
+    /// Reads a byte range of an object, of the version `if_match` names when given.
+    pub async fn get_range(
+        &self,
+        key: &str,
+        range: Range<u64>,
+        if_match: Option<&str>,
+    ) -> Result<Bytes> {
         if range.is_empty() {
             return Ok(Bytes::new());
         }
-        Ok(self.inner.get_range(&Self::path(key)?, range).await?)
+        let options = GetOptions {
+            if_match: if_match.map(str::to_owned),
+            range: Some(GetRange::Bounded(range)),
+            ..GetOptions::default()
+        };
+        let result = self
+            .inner
+            .get_opts(&Self::path(key)?, options)
+            .await
+            .map_err(|error| read_error(key, error))?;
+        result.bytes().await.map_err(|error| read_error(key, error))
     }
 
-    /// Streams a whole object.
-    pub async fn get_stream(&self, key: &str) -> Result<(u64, BoxStream<'static, Result<Bytes>>)> {
-        let result = self.inner.get(&Self::path(key)?).await?;
-        let size = result.meta.size;
-        Ok((size, result.into_stream().map_err(BlobError::from).boxed()))
+    /// Streams a whole object, of the version `if_match` names when given; with its version.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Result<(ObjectVersion, BoxStream<'static, Result<Bytes>>)> {
+        let options = GetOptions {
+            if_match: if_match.map(str::to_owned),
+            ..GetOptions::default()
+        };
+        let result = self
+            .inner
+            .get_opts(&Self::path(key)?, options)
+            .await
+            .map_err(|error| read_error(key, error))?;
+        let version = ObjectVersion {
+            size: result.meta.size,
+            e_tag: result.meta.e_tag.clone(),
+        };
+        Ok((
+            version,
+            result.into_stream().map_err(BlobError::from).boxed(),
+        ))
     }
 
-    /// The object's size, or None if there is no object at `key`.
-    pub async fn size(&self, key: &str) -> Result<Option<u64>> {
+    /// The object's current version, or None if there is no object at `key`.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectVersion>> {
         match self.inner.head(&Self::path(key)?).await {
-            Ok(meta) => Ok(Some(meta.size)),
+            Ok(meta) => Ok(Some(ObjectVersion {
+                size: meta.size,
+                e_tag: meta.e_tag,
+            })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Moves an object to another key, replacing what was there.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        Ok(self
+            .inner
+            .rename(&Self::path(from)?, &Self::path(to)?)
+            .await?)
     }
 
     pub async fn delete(&self, key: &str) -> Result<()> {
@@ -216,14 +282,42 @@ mod tests {
             stored.md5_hex,
             hex::encode(Md5::digest(b"{\"a\":1}\n{\"a\":2}\n"))
         );
+        let key = "tmp/1/bulk/u/f.jsonl";
         assert_eq!(
-            blobs
-                .get_range("tmp/1/bulk/u/f.jsonl", 8..16)
-                .await
-                .unwrap(),
+            blobs.get_range(key, 8..16, None).await.unwrap(),
             "{\"a\":2}\n"
         );
-        assert_eq!(blobs.size("tmp/1/bulk/u/f.jsonl").await.unwrap(), Some(16));
+        let version = blobs.head(key).await.unwrap().unwrap();
+        assert_eq!(version.size, 16);
+        let e_tag = version.e_tag.clone().unwrap();
+        assert_eq!(
+            blobs.get_range(key, 0..7, Some(&e_tag)).await.unwrap(),
+            "{\"a\":1}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_of_a_replaced_version_fails_as_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(dir.path()).unwrap();
+        blobs
+            .put_stream("k/f", pieces(&["first\n"]), 100)
+            .await
+            .unwrap();
+        let first = blobs.head("k/f").await.unwrap().unwrap();
+        blobs
+            .put_stream("k/next", pieces(&["second\n"]), 100)
+            .await
+            .unwrap();
+        blobs.rename("k/next", "k/f").await.unwrap();
+        let error = blobs
+            .get_range("k/f", 0..5, first.e_tag.as_deref())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, BlobError::Changed(_)), "{error}");
+        blobs.delete("k/f").await.unwrap();
+        let error = blobs.get_range("k/f", 0..5, None).await.unwrap_err();
+        assert!(matches!(error, BlobError::NotFound(_)), "{error}");
     }
 
     #[tokio::test]
@@ -235,6 +329,6 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, BlobError::TooLarge { limit: 8 }));
-        assert_eq!(blobs.size("k/f").await.unwrap(), None);
+        assert_eq!(blobs.head("k/f").await.unwrap(), None);
     }
 }

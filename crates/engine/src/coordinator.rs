@@ -70,8 +70,8 @@ impl<E: Executor> Engine<E> {
         if !key.starts_with(&staged_prefix(request.shop_id)) {
             return Err(BulkUserError::no_such_file().into());
         }
-        let size = match self.blobs.size(key).await {
-            Ok(Some(size)) => size,
+        let size = match self.blobs.head(key).await {
+            Ok(Some(version)) => version.size,
             Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => {
                 return Err(BulkUserError::no_such_file().into())
             }

@@ -58,6 +58,8 @@ impl Default for EngineConfig {
 struct OperationPlan<P> {
     prepared: Result<P, stevedore_core::BulkUserError>,
     staged_key: String,
+    /// The version of the staged object the plan was made from.
+    input_etag: Option<String>,
 }
 
 pub struct Engine<E: Executor> {

@@ -5,11 +5,14 @@ use crate::lines::{lines, ChunkPlanner};
 use crate::result_line::push_error_line;
 use crate::{Engine, OperationPlan};
 use futures::StreamExt;
+use md5::{Digest, Md5};
 use std::sync::Arc;
 use std::time::Duration;
+use stevedore_blob::BlobError;
 use stevedore_core::limits::MAX_STAGED_FILE_BYTES;
 use stevedore_core::{ErrorCode, OperationId};
 use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
+use stevedore_store::operations::PlanningLease;
 use stevedore_store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -51,11 +54,7 @@ impl<E: Executor> Engine<E> {
             return Ok(true);
         }
         if let Some(planning) = self.store.claim_planning(&self.owner, lease).await? {
-            self.plan(
-                OperationId(planning.id),
-                planning.staged_upload_key.as_deref(),
-            )
-            .await?;
+            self.plan(planning).await?;
             return Ok(true);
         }
         if let Some(claim) = self.store.claim_chunk(&self.owner, lease).await? {
@@ -69,44 +68,66 @@ impl<E: Executor> Engine<E> {
         self.config.lease.as_millis() as i64
     }
 
-    /// Reads the staged input once, start to end, and records where its chunks begin and end.
-    async fn plan(&self, id: OperationId, staged_key: Option<&str>) -> Result<(), StepError> {
-        let Some(key) = staged_key else {
-            self.store
-                .fail_operation(id, ErrorCode::InternalServerError)
-                .await?;
-            return Ok(());
+    /// Reads the staged input once, start to end, and records where its chunks begin and end
+    /// and which version of the object they belong to. An input that is gone, or is no longer
+    /// the file that was admitted (its MD5 differs), fails the operation, as the hosted API fails
+    /// an operation whose staged file changed.
+    async fn plan(&self, planning: PlanningLease) -> Result<(), StepError> {
+        let id = OperationId(planning.id);
+        let Some(key) = planning.staged_upload_key.as_deref() else {
+            return self.fail(id, "the operation has no staged input").await;
+        };
+        let (version, mut stream) = match self.blobs.get_stream(key, None).await {
+            Ok(found) => found,
+            Err(BlobError::NotFound(_)) => return self.fail(id, "the staged input is gone").await,
+            Err(error) => return Err(error.into()),
         };
         let mut planner = ChunkPlanner::new(self.config.chunk_limits);
-        let (_, mut stream) = match self.blobs.get_stream(key).await {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::error!(bulk_operation.id = %id, blob.key = key, %error, "staged input unreadable; failing the operation");
-                self.store
-                    .fail_operation(id, ErrorCode::InternalServerError)
-                    .await?;
-                return Ok(());
-            }
-        };
+        let mut hasher = Md5::new();
         while let Some(piece) = stream.next().await {
-            planner.feed(&piece?);
+            let piece = piece?;
+            hasher.update(&piece);
+            planner.feed(&piece);
         }
         let plan = planner.finish();
+        let md5_hex = hex::encode(hasher.finalize());
+        if planning
+            .input_md5_hex
+            .as_deref()
+            .is_some_and(|admitted| admitted != md5_hex)
+        {
+            return self
+                .fail(id, "the staged input changed after admission")
+                .await;
+        }
         if plan.size > MAX_STAGED_FILE_BYTES {
-            // The file was replaced by a larger one after admission.
-            self.store
-                .fail_operation(id, ErrorCode::InternalServerError)
-                .await?;
-            return Ok(());
+            return self
+                .fail(id, "the staged input grew past the size limit")
+                .await;
         }
         if self
             .store
-            .start_operation(id, &self.owner, plan.non_blank_lines, &plan.chunks)
+            .start_operation(
+                id,
+                &self.owner,
+                plan.non_blank_lines,
+                version.e_tag.as_deref(),
+                &plan.chunks,
+            )
             .await?
         {
             tracing::info!(bulk_operation.id = %id, lines = plan.non_blank_lines, chunks = plan.chunks.len(), "bulk operation running");
             self.wake();
         }
+        Ok(())
+    }
+
+    /// Fails an operation whose input cannot be trusted any more.
+    async fn fail(&self, id: OperationId, reason: &str) -> Result<(), StepError> {
+        tracing::error!(bulk_operation.id = %id, reason, "bulk operation failed");
+        self.store
+            .fail_operation(id, ErrorCode::InternalServerError)
+            .await?;
         Ok(())
     }
 
@@ -125,13 +146,14 @@ impl<E: Executor> Engine<E> {
         if let Some(plan) = self.operation_plan(id) {
             return Ok(plan);
         }
-        let (query, staged_key) = self.store.operation_input(id).await?;
+        let input = self.store.operation_input(id).await?;
         let plan = Arc::new(OperationPlan {
             prepared: self
                 .executor
-                .prepare(&query)
+                .prepare(&input.query)
                 .map_err(crate::Rejection::into_user_error),
-            staged_key: staged_key.unwrap_or_default(),
+            staged_key: input.staged_upload_key.unwrap_or_default(),
+            input_etag: input.input_etag,
         });
         let mut plans = self
             .plans
@@ -145,11 +167,38 @@ impl<E: Executor> Engine<E> {
         Ok(plan)
     }
 
+    /// Runs a claimed chunk. A failure that is not the chunk's fault gives the chunk back without
+    /// counting the attempt; an input that changed or vanished fails the operation.
     async fn run_claimed(&self, claim: ChunkClaim) -> Result<(), StepError> {
+        match self.run_chunk(&claim).await {
+            Ok(()) => Ok(()),
+            Err(StepError::Blob(BlobError::Changed(_))) => {
+                self.fail(claim.operation_id, "the staged input changed while running")
+                    .await
+            }
+            Err(StepError::Blob(BlobError::NotFound(_))) => {
+                self.fail(
+                    claim.operation_id,
+                    "the staged input vanished while running",
+                )
+                .await
+            }
+            Err(error) => {
+                if let Err(release_error) = self.store.release_chunk(&claim).await {
+                    tracing::warn!(%release_error, "could not give a chunk back; its lease will expire");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    async fn run_chunk(&self, claim: &ChunkClaim) -> Result<(), StepError> {
+        let claim = claim.clone();
         let plan = self.load_plan(claim.operation_id).await?;
+        let range = claim.start_offset..claim.end_offset;
         let bytes = self
             .blobs
-            .get_range(&plan.staged_key, claim.start_offset..claim.end_offset)
+            .get_range(&plan.staged_key, range, plan.input_etag.as_deref())
             .await?;
         let chunk_lines: Vec<_> = lines(&bytes, claim.first_line).collect();
 
@@ -194,27 +243,35 @@ impl<E: Executor> Engine<E> {
         Ok(())
     }
 
-    /// Keeps the chunk's lease alive while `work` runs.
+    /// Keeps the chunk's lease alive while `work` runs. The renewals run in a task of their own:
+    /// on SQLite the chunk's own transaction holds the write lock, so a renewal may wait for it,
+    /// and that wait must never hold up the work itself.
     async fn with_lease_renewal<T>(
         &self,
         claim: &ChunkClaim,
         work: impl std::future::Future<Output = T>,
     ) -> T {
-        tokio::pin!(work);
-        let mut renewal = tokio::time::interval(self.config.lease / 3);
-        renewal.tick().await;
-        loop {
-            tokio::select! {
-                result = &mut work => return result,
-                _ = renewal.tick() => {
-                    match self.store.renew_chunk_lease(claim, self.lease_millis()).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, "lease taken over while running"),
-                        Err(error) => tracing::warn!(%error, "could not renew a chunk lease"),
+        let store = self.store.clone();
+        let (claim, lease, period) = (claim.clone(), self.lease_millis(), self.config.lease / 3);
+        let renewals = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                match store.renew_chunk_lease(&claim, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(bulk_operation.id = %claim.operation_id, chunk = claim.chunk_index, "lease taken over while running");
+                        return;
                     }
+                    Err(error) => tracing::warn!(%error, "could not renew a chunk lease"),
                 }
             }
-        }
+        });
+        let result = work.await;
+        renewals.abort();
+        result
     }
 
     async fn commit_errors(

@@ -84,6 +84,21 @@ impl Store {
         Ok(renewed == 1)
     }
 
+    /// Gives a claimed chunk back at once, for a failure that was not the chunk's fault (storage
+    /// or database trouble): the attempt is not counted against it.
+    pub async fn release_chunk(&self, claim: &ChunkClaim) -> Result<()> {
+        sqlx::query(
+            "UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL, attempts = attempts - 1
+             WHERE operation_id = $1 AND chunk_index = $2 AND fence = $3 AND done = 0",
+        )
+        .bind(claim.operation_id.0)
+        .bind(claim.chunk_index)
+        .bind(claim.fence)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Records a chunk's results inside the caller's transaction, which also holds the chunk's
     /// catalog writes. Returns false if the fence is stale: the caller must roll back.
     pub async fn commit_chunk(

@@ -74,6 +74,16 @@ pub struct PlanningLease {
     pub shop_id: i64,
     pub query: String,
     pub staged_upload_key: Option<String>,
+    /// The MD5 of the staged file when the operation was admitted, if it was uploaded here.
+    pub input_md5_hex: Option<String>,
+}
+
+/// What workers need to run an operation's chunks.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OperationInput {
+    pub query: String,
+    pub staged_upload_key: Option<String>,
+    pub input_etag: Option<String>,
 }
 
 /// One planned chunk: a byte range of the input holding whole lines.
@@ -175,7 +185,7 @@ impl Store {
              WHERE id = (SELECT id FROM bulk_operations
                          WHERE status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
                          ORDER BY id LIMIT 1)
-             RETURNING id, shop_id, query, staged_upload_key",
+             RETURNING id, shop_id, query, staged_upload_key, input_md5_hex",
         )
         .bind(owner)
         .bind(now + lease_millis)
@@ -192,12 +202,13 @@ impl Store {
         id: OperationId,
         owner: &str,
         line_count: u64,
+        input_etag: Option<&str>,
         chunks: &[ChunkPlan],
     ) -> Result<bool> {
         let now = self.now_millis();
         let mut tx = self.begin_write().await?;
         let started = sqlx::query(
-            "UPDATE bulk_operations SET status = 'RUNNING', started_at = $1, line_count = $2,
+            "UPDATE bulk_operations SET status = 'RUNNING', started_at = $1, line_count = $2, input_etag = $5,
                  lease_owner = NULL, lease_until = NULL
              WHERE id = $3 AND status = 'CREATED' AND lease_owner = $4",
         )
@@ -205,6 +216,7 @@ impl Store {
         .bind(line_count as i64)
         .bind(id.0)
         .bind(owner)
+        .bind(input_etag)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -311,13 +323,13 @@ impl Store {
 
 impl Store {
     /// The document and staged input of an operation, for the workers that run it.
-    pub async fn operation_input(&self, id: OperationId) -> Result<(String, Option<String>)> {
-        Ok(
-            sqlx::query_as("SELECT query, staged_upload_key FROM bulk_operations WHERE id = $1")
-                .bind(id.0)
-                .fetch_one(self.pool())
-                .await?,
+    pub async fn operation_input(&self, id: OperationId) -> Result<OperationInput> {
+        Ok(sqlx::query_as(
+            "SELECT query, staged_upload_key, input_etag FROM bulk_operations WHERE id = $1",
         )
+        .bind(id.0)
+        .fetch_one(self.pool())
+        .await?)
     }
 
     pub async fn operation_shop(&self, id: OperationId) -> Result<Option<ShopId>> {

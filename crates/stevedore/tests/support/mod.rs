@@ -18,7 +18,7 @@ pub struct TestServer {
     pub app: Arc<App>,
     pub clock: Option<ManualClock>,
     shutdown: CancellationToken,
-    _workers: tokio::task::JoinSet<()>,
+    workers: tokio::task::JoinSet<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -89,9 +89,14 @@ impl TestServer {
             app,
             clock: options.clock,
             shutdown,
-            _workers: workers,
+            workers,
             _dir: dir,
         }
+    }
+
+    /// Starts the engine of a server started without it.
+    pub async fn start_engine(&mut self) {
+        self.workers = self.app.start_workers(self.shutdown.clone()).await.unwrap();
     }
 
     /// Another shop on the same server, with its own token.
