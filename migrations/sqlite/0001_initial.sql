@@ -68,6 +68,7 @@ CREATE TABLE bulk_chunks (
     start_offset INTEGER NOT NULL,
     end_offset INTEGER NOT NULL,
     first_line INTEGER NOT NULL,
+    oversized INTEGER NOT NULL DEFAULT 0,
     shop_id INTEGER NOT NULL,
     done INTEGER NOT NULL DEFAULT 0,
     lease_owner TEXT,

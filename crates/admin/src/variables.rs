@@ -70,6 +70,10 @@ fn problem(path: &[Value], explanation: String) -> Value {
     json!({"path": path, "explanation": explanation})
 }
 
+/// Problems reported per variable at most: a line of millions of wrong list items must not turn
+/// into millions of problem objects. (graphql-ruby reports all; nobody reads past the first few.)
+const MAX_PROBLEMS: usize = 50;
+
 fn check_value(
     value: &Value,
     ty: &Type,
@@ -77,6 +81,9 @@ fn check_value(
     path: &mut Vec<Value>,
     problems: &mut Vec<Value>,
 ) {
+    if problems.len() >= MAX_PROBLEMS {
+        return;
+    }
     if value.is_null() {
         if !ty.nullable {
             problems.push(problem(path, "Expected value to not be null".to_owned()));
@@ -115,6 +122,9 @@ fn check_named(
             return;
         };
         for key in object.keys() {
+            if problems.len() >= MAX_PROBLEMS {
+                return;
+            }
             if !fields.iter().any(|field| &field.name == key) {
                 path.push(json!(key));
                 problems.push(problem(path, format!("Field is not defined on {name}")));
@@ -250,6 +260,19 @@ mod tests {
                     "Expected value to not be null"
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn problems_are_bounded_however_many_items_are_wrong() {
+        let tags: Vec<Value> = (0..100_000).map(|i| json!(i)).collect();
+        let errors = errors_for(json!({"input": {"title": "ok", "tags": tags}}));
+        assert_eq!(
+            errors[0]["extensions"]["problems"]
+                .as_array()
+                .unwrap()
+                .len(),
+            MAX_PROBLEMS
         );
     }
 

@@ -4,6 +4,9 @@ use chrono::TimeDelta;
 
 /// Largest staged JSONL file a bulk mutation accepts (100 MB).
 pub const MAX_STAGED_FILE_BYTES: u64 = 104_857_600;
+/// Longest input line a bulk mutation runs (8 MiB). The hosted API documents no such limit;
+/// a longer line is answered with an error line instead of being read into memory.
+pub const MAX_LINE_BYTES: u64 = 8 * 1024 * 1024;
 /// Largest bulk mutation or query document.
 pub const MAX_DOCUMENT_BYTES: usize = 65_535;
 /// `clientIdentifier` length bounds, in characters.

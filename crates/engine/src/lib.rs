@@ -46,6 +46,7 @@ impl Default for EngineConfig {
             chunk_limits: ChunkLimits {
                 max_lines: 1000,
                 max_bytes: 1 << 20,
+                max_line_bytes: stevedore_core::limits::MAX_LINE_BYTES,
             },
             lease: Duration::from_secs(30),
             idle_poll: Duration::from_millis(250),

@@ -1,6 +1,9 @@
 //! Splitting JSONL at line boundaries: planning chunks from a stream of the input, and walking
 //! the lines of one chunk. Line numbers are 0-based physical line indices of the input file;
 //! blank lines are skipped (they get no result line) but still count.
+//!
+//! A line longer than the line limit becomes a chunk of its own, marked oversized, so that no
+//! worker ever reads it: it is answered with an error from its number alone.
 
 use stevedore_store::operations::ChunkPlan;
 
@@ -9,6 +12,8 @@ use stevedore_store::operations::ChunkPlan;
 pub struct ChunkLimits {
     pub max_lines: u64,
     pub max_bytes: u64,
+    /// Longest line that is run; a longer one is answered with an error.
+    pub max_line_bytes: u64,
 }
 
 /// Plans chunks incrementally as the input streams past, holding no input bytes itself.
@@ -19,6 +24,8 @@ pub struct ChunkPlanner {
     offset: u64,
     chunk_start: u64,
     chunk_first_line: u64,
+    /// Where the line in progress starts.
+    line_start: u64,
     /// Non-blank lines completed in the current chunk.
     chunk_lines: u64,
     /// Physical lines completed so far.
@@ -44,6 +51,7 @@ impl ChunkPlanner {
             offset: 0,
             chunk_start: 0,
             chunk_first_line: 0,
+            line_start: 0,
             chunk_lines: 0,
             line_index: 0,
             line_has_content: false,
@@ -71,38 +79,58 @@ impl ChunkPlanner {
     }
 
     fn end_line(&mut self) {
-        if self.line_has_content {
+        if self.line_has_content && self.offset - self.line_start > self.limits.max_line_bytes {
+            self.isolate_oversized_line();
+        } else if self.line_has_content {
             self.chunk_lines += 1;
             self.non_blank_lines += 1;
         }
         self.line_has_content = false;
         self.line_index += 1;
+        self.line_start = self.offset;
         let full = self.chunk_lines >= self.limits.max_lines
             || self.offset - self.chunk_start >= self.limits.max_bytes;
         if full && self.chunk_lines > 0 {
-            self.close_chunk();
+            self.close_chunk(self.offset);
         }
     }
 
-    fn close_chunk(&mut self) {
+    /// Closes the chunk before the line in progress, then gives that line a chunk of its own.
+    fn isolate_oversized_line(&mut self) {
+        if self.chunk_lines > 0 {
+            self.close_chunk(self.line_start);
+        }
+        // Blank lines before it (if any) ride along; they get no result either way.
         self.chunks.push(ChunkPlan {
             start_offset: self.chunk_start,
             end_offset: self.offset,
-            first_line: self.chunk_first_line,
+            first_line: self.line_index,
+            oversized: true,
         });
+        self.non_blank_lines += 1;
         self.chunk_start = self.offset;
+        self.chunk_first_line = self.line_index + 1;
+    }
+
+    fn close_chunk(&mut self, end: u64) {
+        self.chunks.push(ChunkPlan {
+            start_offset: self.chunk_start,
+            end_offset: end,
+            first_line: self.chunk_first_line,
+            oversized: false,
+        });
+        self.chunk_start = end;
         self.chunk_first_line = self.line_index;
         self.chunk_lines = 0;
     }
 
     pub fn finish(mut self) -> InputPlan {
         if self.line_has_content {
-            // The last line has no trailing newline.
-            self.chunk_lines += 1;
-            self.non_blank_lines += 1;
+            // The last line has no trailing newline: end it like any other.
+            self.end_line();
         }
         if self.chunk_lines > 0 {
-            self.close_chunk();
+            self.close_chunk(self.offset);
         }
         InputPlan {
             chunks: self.chunks,
@@ -168,6 +196,7 @@ mod tests {
             ChunkLimits {
                 max_lines: 2,
                 max_bytes: u64::MAX,
+                max_line_bytes: u64::MAX,
             },
         );
         let ranges: Vec<(u64, u64, u64)> = planned
@@ -179,9 +208,31 @@ mod tests {
         assert_eq!(planned.non_blank_lines, 5);
     }
 
+    #[test]
+    fn an_oversized_line_gets_a_chunk_of_its_own() {
+        let input = b"{\"a\":1}\n\n{\"long\":\"xxxxxxxxxxxxxxxx\"}\n{\"a\":3}\n";
+        let limits = ChunkLimits {
+            max_lines: 10,
+            max_bytes: u64::MAX,
+            max_line_bytes: 12,
+        };
+        let planned = plan(input, 5, limits);
+        let chunks: Vec<(u64, u64, u64, bool)> = planned
+            .chunks
+            .iter()
+            .map(|c| (c.start_offset, c.end_offset, c.first_line, c.oversized))
+            .collect();
+        assert_eq!(
+            chunks,
+            [(0, 9, 0, false), (9, 37, 2, true), (37, 45, 3, false)]
+        );
+        assert_eq!(planned.non_blank_lines, 3);
+    }
+
     proptest! {
         /// However the input arrives and whatever the limits, the chunks tile the input, and
-        /// walking the chunks yields exactly the lines (and numbers) of walking the whole input.
+        /// walking the chunks yields exactly the lines (and numbers) of walking the whole input;
+        /// each line over the line limit is alone in an oversized chunk.
         #[test]
         fn chunks_preserve_every_line_exactly_once(
             rows in proptest::collection::vec(prop_oneof![Just(String::new()), Just(" ".to_owned()), "[a-z{}:\"0-9]{1,12}"], 0..60),
@@ -189,24 +240,35 @@ mod tests {
             piece in 1usize..17,
             max_lines in 1u64..7,
             max_bytes in 1u64..64,
+            max_line_bytes in 4u64..16,
         ) {
             let mut input = rows.join("\n").into_bytes();
             if trailing_newline && !input.is_empty() {
                 input.push(b'\n');
             }
-            let planned = plan(&input, piece, ChunkLimits { max_lines, max_bytes });
+            let planned = plan(&input, piece, ChunkLimits { max_lines, max_bytes, max_line_bytes });
+            let whole = all_lines(&input);
             let mut expected_start = 0;
             let mut from_chunks = Vec::new();
             for chunk in &planned.chunks {
                 prop_assert_eq!(chunk.start_offset, expected_start);
                 expected_start = chunk.end_offset;
                 let bytes = &input[chunk.start_offset as usize..chunk.end_offset as usize];
+                if chunk.oversized {
+                    let texts: Vec<_> = lines(bytes, 0).map(|l| l.text.to_vec()).collect();
+                    prop_assert_eq!(texts.len(), 1);
+                    let line = whole.iter().find(|(number, _)| *number == chunk.first_line).unwrap();
+                    prop_assert_eq!(&line.1, &texts[0]);
+                    prop_assert!(line.1.len() as u64 + 1 > max_line_bytes);
+                    from_chunks.push(line.clone());
+                    continue;
+                }
                 let chunk_lines: Vec<_> = lines(bytes, chunk.first_line).map(|l| (l.number, l.text.to_vec())).collect();
                 prop_assert!(!chunk_lines.is_empty());
                 prop_assert!(chunk_lines.len() as u64 <= max_lines);
+                prop_assert!(chunk_lines.iter().all(|(_, text)| text.len() as u64 <= max_line_bytes));
                 from_chunks.extend(chunk_lines);
             }
-            let whole = all_lines(&input);
             prop_assert_eq!(planned.non_blank_lines, whole.len() as u64);
             prop_assert_eq!(from_chunks, whole);
             // Only trailing blank lines may lie past the last chunk.

@@ -194,6 +194,16 @@ impl<E: Executor> Engine<E> {
 
     async fn run_chunk(&self, claim: &ChunkClaim) -> Result<(), StepError> {
         let claim = claim.clone();
+        if claim.oversized {
+            let message = format!(
+                "The line is longer than the maximum of {} bytes.",
+                self.config.chunk_limits.max_line_bytes
+            );
+            let outcome = self
+                .commit_errors(&claim, std::iter::once(claim.first_line), &message)
+                .await?;
+            return self.after_chunk(&claim, outcome).await;
+        }
         let plan = self.load_plan(claim.operation_id).await?;
         let range = claim.start_offset..claim.end_offset;
         let bytes = self
@@ -230,6 +240,14 @@ impl<E: Executor> Engine<E> {
                 .await?
             }
         };
+        self.after_chunk(&claim, outcome).await
+    }
+
+    async fn after_chunk(
+        &self,
+        claim: &ChunkClaim,
+        outcome: ChunkOutcome,
+    ) -> Result<(), StepError> {
         match outcome {
             ChunkOutcome::Committed { .. } => {
                 if !self.store.has_pending_chunks(claim.operation_id).await? {

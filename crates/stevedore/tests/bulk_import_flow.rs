@@ -345,3 +345,33 @@ async fn a_result_link_expires_after_seven_days() {
     assert_eq!(response.status(), 403);
     assert!(response.text().await.unwrap().contains("expired"));
 }
+
+#[tokio::test]
+async fn a_line_over_the_line_limit_is_answered_without_being_run() {
+    let server = TestServer::start_with(support::Options {
+        max_line_bytes: 200,
+        ..Default::default()
+    })
+    .await;
+    let long = format!("{{\"input\":{{\"title\":\"{}\"}}}}", "x".repeat(300));
+    let input = format!("{{\"input\":{{\"title\":\"Short 0\"}}}}\n{long}\n{{\"input\":{{\"title\":\"Short 2\"}}}}\n");
+    let (operation, lines) = server.import(&input, PRODUCT_CREATE).await;
+    assert_eq!(operation["objectCount"], "3");
+    let by_line: BTreeMap<u64, Value> = lines
+        .into_iter()
+        .map(|line| (line["__lineNumber"].as_u64().unwrap(), line))
+        .collect();
+    assert_eq!(by_line.len(), 3);
+    assert_eq!(
+        by_line[&1]["errors"][0]["message"],
+        "The line is longer than the maximum of 200 bytes."
+    );
+    assert_eq!(
+        by_line[&0]["data"]["productCreate"]["product"]["title"],
+        "Short 0"
+    );
+    assert_eq!(
+        by_line[&2]["data"]["productCreate"]["product"]["title"],
+        "Short 2"
+    );
+}

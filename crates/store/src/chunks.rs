@@ -15,6 +15,8 @@ pub struct ChunkClaim {
     pub start_offset: u64,
     pub end_offset: u64,
     pub first_line: u64,
+    /// One line too long to run; answer it without reading it.
+    pub oversized: bool,
     pub fence: i64,
     pub attempts: i64,
 }
@@ -27,6 +29,7 @@ struct ClaimRow {
     start_offset: i64,
     end_offset: i64,
     first_line: i64,
+    oversized: bool,
     fence: i64,
     attempts: i64,
 }
@@ -50,7 +53,7 @@ impl Store {
                  JOIN bulk_operations o ON o.id = c.operation_id
                  WHERE c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $3) AND o.status = 'RUNNING'
                  ORDER BY c.operation_id, c.chunk_index LIMIT 1)
-             RETURNING operation_id, chunk_index, shop_id, start_offset, end_offset, first_line, fence, attempts",
+             RETURNING operation_id, chunk_index, shop_id, start_offset, end_offset, first_line, oversized, fence, attempts",
         )
         .bind(owner)
         .bind(now + lease_millis)
@@ -64,6 +67,7 @@ impl Store {
             start_offset: row.start_offset as u64,
             end_offset: row.end_offset as u64,
             first_line: row.first_line as u64,
+            oversized: row.oversized,
             fence: row.fence,
             attempts: row.attempts,
         }))

@@ -92,6 +92,8 @@ pub struct ChunkPlan {
     pub start_offset: u64,
     pub end_offset: u64,
     pub first_line: u64,
+    /// The chunk is one line too long to run: it is answered with an error, never read.
+    pub oversized: bool,
 }
 
 impl Store {
@@ -230,14 +232,15 @@ impl Store {
             .await?;
         for (index, chunk) in chunks.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO bulk_chunks (operation_id, chunk_index, start_offset, end_offset, first_line, shop_id)
-                 SELECT $1, $2, $3, $4, $5, shop_id FROM bulk_operations WHERE id = $1",
+                "INSERT INTO bulk_chunks (operation_id, chunk_index, start_offset, end_offset, first_line, oversized, shop_id)
+                 SELECT $1, $2, $3, $4, $5, $6, shop_id FROM bulk_operations WHERE id = $1",
             )
             .bind(id.0)
             .bind(index as i64)
             .bind(chunk.start_offset as i64)
             .bind(chunk.end_offset as i64)
             .bind(chunk.first_line as i64)
+            .bind(chunk.oversized)
             .execute(&mut *tx)
             .await?;
         }

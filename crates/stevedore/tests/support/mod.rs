@@ -31,6 +31,7 @@ impl Drop for TestServer {
 pub struct Options {
     pub clock: Option<ManualClock>,
     pub chunk_lines: u64,
+    pub max_line_bytes: u64,
     pub workers: bool,
 }
 
@@ -39,6 +40,7 @@ impl Default for Options {
         Self {
             clock: None,
             chunk_lines: 1000,
+            max_line_bytes: stevedore_core::limits::MAX_LINE_BYTES,
             workers: true,
         }
     }
@@ -58,6 +60,7 @@ impl TestServer {
             config.clock = Arc::new(clock.clone()) as Arc<dyn Clock>;
         }
         config.engine.chunk_limits.max_lines = options.chunk_lines;
+        config.engine.chunk_limits.max_line_bytes = options.max_line_bytes;
         config.engine.idle_poll = Duration::from_millis(20);
         let app = Arc::new(App::open(&config, &base_url).await.unwrap());
         let token = "shpat_test_token".to_owned();
