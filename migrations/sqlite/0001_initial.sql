@@ -115,3 +115,12 @@ CREATE TABLE collections (
     updated_at INTEGER NOT NULL,
     UNIQUE (shop_id, handle)
 );
+
+-- The last numeric suffix handed out per handle base ("board" -> "board-1", "board-2", ...).
+CREATE TABLE handle_sequences (
+    shop_id INTEGER NOT NULL REFERENCES shops (id),
+    kind TEXT NOT NULL,
+    base TEXT NOT NULL,
+    last_suffix INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, kind, base)
+);

@@ -102,10 +102,19 @@ impl StagedUploadMutation {
                     message: "Only BULK_MUTATION_VARIABLES uploads are supported.".to_owned(),
                 });
             }
-            if safe_filename(&target.filename).trim_matches('_').is_empty() {
+            let filename = safe_filename(&target.filename);
+            // Object keys cannot end in `.` or `..` segments, and file systems cap names at 255 bytes.
+            let filename_problem = if filename.trim_matches('_').is_empty() {
+                Some("Filename can't be blank")
+            } else if filename.len() > 255 || filename.chars().all(|c| c == '.') {
+                Some("Filename is invalid")
+            } else {
+                None
+            };
+            if let Some(message) = filename_problem {
                 user_errors.push(UserError {
                     field: Some(field("filename")),
-                    message: "Filename can't be blank".to_owned(),
+                    message: message.to_owned(),
                 });
             }
             if target

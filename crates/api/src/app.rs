@@ -43,13 +43,19 @@ impl AppConfig {
 
     /// Opens the database alone (for the `shops` and `migrate` commands).
     pub async fn open_store(&self) -> anyhow::Result<Store> {
+        // Every worker may hold a connection while it waits for the write lock; requests
+        // (authentication, polling) must still find one.
+        let connections = u32::try_from(self.engine.workers)
+            .unwrap_or(u32::MAX)
+            .saturating_add(8);
+        let clock = self.clock.clone();
         Ok(match &self.database_url {
             Some(url) if url.starts_with("sqlite:") => {
-                Store::open_url(url, self.clock.clone()).await?
+                Store::open_url(url, clock, connections).await?
             }
             Some(url) => anyhow::bail!("unsupported database url {url:?}: expected sqlite://path"),
             None => {
-                Store::open_sqlite(&self.data_dir.join("stevedore.db"), self.clock.clone()).await?
+                Store::open_sqlite(&self.data_dir.join("stevedore.db"), clock, connections).await?
             }
         })
     }
@@ -120,15 +126,21 @@ impl App {
             .layer(tower_http::trace::TraceLayer::new_for_http())
     }
 
-    /// Starts this process's engine workers. As the embedded default is one process per data
-    /// directory, leases left by an earlier run are released first, so a restart resumes at once.
-    pub async fn start_workers(
-        &self,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<tokio::task::JoinSet<()>> {
-        let engine = &self.state.services.engine;
-        engine.release_abandoned_leases().await?;
-        Ok(engine.spawn_workers(shutdown))
+    /// Starts this process's engine workers; they stop when `shutdown` is cancelled.
+    pub fn start_workers(&self, shutdown: CancellationToken) -> tokio::task::JoinSet<()> {
+        self.state.services.engine.spawn_workers(shutdown)
+    }
+
+    /// For the one server of an embedded data directory, at start-up: leases held by an earlier
+    /// run of it belong to nobody, so they are freed and a restart resumes at once instead of
+    /// waiting for them to expire. Not for a process that shares the database with other engines.
+    pub async fn release_abandoned_leases(&self) -> anyhow::Result<()> {
+        Ok(self
+            .state
+            .services
+            .engine
+            .release_abandoned_leases()
+            .await?)
     }
 
     /// Serves HTTP on `listener` until `shutdown` is cancelled.

@@ -1,8 +1,7 @@
 //! Collections: `collectionCreate` and `collection(id:)`.
 
 use crate::db::CatalogDb;
-use crate::handle::{first_free, parameterize};
-use crate::product::{taken_handles, HandleTable};
+use crate::handle::{parameterize, unique_handle, HandleTable};
 use crate::UserError;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use futures::FutureExt;
@@ -131,14 +130,14 @@ impl CollectionMutation {
             .data::<CatalogDb>()?
             .write(move |conn| {
                 async move {
-                    let taken = taken_handles(&mut *conn, HandleTable::Collections, shop, &base).await?;
+                    let handle = unique_handle(&mut *conn, HandleTable::Collections, shop, &base).await?;
                     sqlx::query_as::<_, CollectionRow>(&format!(
                         "INSERT INTO collections (shop_id, title, handle, description_html, template_suffix, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
                     ))
                     .bind(shop.0)
                     .bind(&title)
-                    .bind(first_free(&base, &taken))
+                    .bind(handle)
                     .bind(input.description_html.unwrap_or_default())
                     .bind(input.template_suffix)
                     .bind(now)

@@ -1,5 +1,8 @@
 //! Handles: URL-safe names derived from titles, unique per shop.
 
+use stevedore_core::ShopId;
+use stevedore_store::SqliteConnection;
+
 /// `"Sweet new snowboard 1!"` → `"sweet-new-snowboard-1"`.
 pub fn parameterize(title: &str) -> String {
     let mut handle = String::with_capacity(title.len());
@@ -18,23 +21,69 @@ pub fn parameterize(title: &str) -> String {
     handle
 }
 
-/// The first of `base`, `base-1`, `base-2`, ... not in `taken`.
-pub fn first_free(base: &str, taken: &[String]) -> String {
-    if !taken.iter().any(|handle| handle == base) {
-        return base.to_owned();
+/// Which catalog table a handle belongs to.
+#[derive(Clone, Copy, Debug)]
+pub enum HandleTable {
+    Products,
+    Collections,
+}
+
+impl HandleTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Products => "products",
+            Self::Collections => "collections",
+        }
     }
-    let highest = taken
-        .iter()
-        .filter_map(|handle| {
-            handle
-                .strip_prefix(base)?
-                .strip_prefix('-')?
-                .parse::<u64>()
-                .ok()
-        })
-        .max()
-        .unwrap_or(0);
-    format!("{base}-{}", highest + 1)
+}
+
+/// Whether the shop already has `handle` in `table` (one index lookup).
+pub async fn is_taken(
+    conn: &mut SqliteConnection,
+    table: HandleTable,
+    shop: ShopId,
+    handle: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = match table {
+        HandleTable::Products => "SELECT 1 FROM products WHERE shop_id = $1 AND handle = $2",
+        HandleTable::Collections => "SELECT 1 FROM collections WHERE shop_id = $1 AND handle = $2",
+    };
+    let found: Option<i64> = sqlx::query_scalar(sql)
+        .bind(shop.0)
+        .bind(handle)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// `base` if it is free, else `base-N` with N from a per-base counter: a thousand products with
+/// one title cost a thousand counter steps, not a scan of every earlier handle each.
+pub async fn unique_handle(
+    conn: &mut SqliteConnection,
+    table: HandleTable,
+    shop: ShopId,
+    base: &str,
+) -> Result<String, sqlx::Error> {
+    if !is_taken(&mut *conn, table, shop, base).await? {
+        return Ok(base.to_owned());
+    }
+    loop {
+        let suffix: i64 = sqlx::query_scalar(
+            "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ($1, $2, $3, 1)
+             ON CONFLICT (shop_id, kind, base) DO UPDATE SET last_suffix = handle_sequences.last_suffix + 1
+             RETURNING last_suffix",
+        )
+        .bind(shop.0)
+        .bind(table.name())
+        .bind(base)
+        .fetch_one(&mut *conn)
+        .await?;
+        let candidate = format!("{base}-{suffix}");
+        // A handle given explicitly may already hold this suffix; take the next one.
+        if !is_taken(&mut *conn, table, shop, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -49,18 +98,5 @@ mod tests {
         );
         assert_eq!(parameterize("  Ski & Snow -- Wax!! "), "ski-snow-wax");
         assert_eq!(parameterize("Été"), "été");
-    }
-
-    #[test]
-    fn suffixes_taken_handles() {
-        assert_eq!(first_free("board", &[]), "board");
-        assert_eq!(first_free("board", &["board".into()]), "board-1");
-        assert_eq!(
-            first_free(
-                "board",
-                &["board".into(), "board-1".into(), "board-7".into()]
-            ),
-            "board-8"
-        );
     }
 }

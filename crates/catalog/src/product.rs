@@ -1,7 +1,7 @@
 //! Products: GraphQL types, `productCreate` / `productUpdate`, `product` / `products`.
 
 use crate::db::CatalogDb;
-use crate::handle::{first_free, parameterize};
+use crate::handle::{is_taken, parameterize, unique_handle, HandleTable};
 use crate::UserError;
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
@@ -325,36 +325,6 @@ pub(crate) async fn find(
     Ok(row.map(Product))
 }
 
-/// Handles already used by the shop that `base` could collide with: `base` and `base-…`.
-/// Handles hold no character that sorts between `-` and `.`, so one index range finds them all.
-pub(crate) async fn taken_handles(
-    conn: &mut stevedore_store::SqliteConnection,
-    table: HandleTable,
-    shop: ShopId,
-    base: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    let sql = match table {
-        HandleTable::Products => {
-            "SELECT handle FROM products WHERE shop_id = $1 AND handle >= $2 AND handle < $3"
-        }
-        HandleTable::Collections => {
-            "SELECT handle FROM collections WHERE shop_id = $1 AND handle >= $2 AND handle < $3"
-        }
-    };
-    sqlx::query_scalar(sql)
-        .bind(shop.0)
-        .bind(base)
-        .bind(format!("{base}."))
-        .fetch_all(conn)
-        .await
-}
-
-#[derive(Clone, Copy)]
-pub(crate) enum HandleTable {
-    Products,
-    Collections,
-}
-
 enum Created {
     Product(Box<ProductRow>),
     HandleTaken(String),
@@ -384,14 +354,14 @@ async fn create(
             async move {
                 let handle = match explicit_handle {
                     Some(handle) => {
-                        if !taken_handles(conn, HandleTable::Products, shop, &handle).await?.iter().all(|taken| taken != &handle) {
+                        if is_taken(conn, HandleTable::Products, shop, &handle).await? {
                             return Ok(Created::HandleTaken(handle));
                         }
                         handle
                     }
                     None => {
                         let base = Some(parameterize(&title)).filter(|base| !base.is_empty()).unwrap_or_else(|| "product".into());
-                        first_free(&base, &taken_handles(conn, HandleTable::Products, shop, &base).await?)
+                        unique_handle(conn, HandleTable::Products, shop, &base).await?
                     }
                 };
                 let seo = fields.seo.unwrap_or_default();

@@ -109,7 +109,7 @@ pub async fn run(args: ImportArgs) -> Result<()> {
                     false,
                 )
                 .await?;
-            workers = app.start_workers(shutdown.clone()).await?;
+            workers = app.start_workers(shutdown.clone());
             let serving = shutdown.clone();
             tokio::spawn(async move { app.serve(listener, serving).await });
             (base_url, token, config.data_dir.join("results"))

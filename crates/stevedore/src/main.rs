@@ -144,10 +144,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let app = App::open(&args.store.config(), &public_url).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_signal(shutdown.clone()));
+    // One `serve` per embedded data directory: what an earlier run of it left leased is free.
+    app.release_abandoned_leases().await?;
     let mut workers = if args.no_worker {
         tokio::task::JoinSet::new()
     } else {
-        app.start_workers(shutdown.clone()).await?
+        app.start_workers(shutdown.clone())
     };
     tracing::info!(%address, %public_url, "serving the Admin API");
     println!("stevedore listening on http://{address} (public URL {public_url})");
@@ -160,7 +162,7 @@ async fn worker(args: StoreArgs) -> Result<()> {
     let app = App::open(&args.config(), "http://127.0.0.1").await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_signal(shutdown.clone()));
-    let mut workers = app.start_workers(shutdown).await?;
+    let mut workers = app.start_workers(shutdown);
     while workers.join_next().await.is_some() {}
     Ok(())
 }

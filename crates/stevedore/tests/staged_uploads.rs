@@ -248,3 +248,38 @@ async fn uploads_stream_past_the_request_buffer_limit_that_other_bodies_keep() {
         .unwrap();
     assert_eq!(response.status(), 413);
 }
+
+#[tokio::test]
+async fn unusable_targets_are_refused_with_user_errors() {
+    let server = TestServer::start().await;
+    let stage = |input: serde_json::Value| {
+        let server = &server;
+        async move {
+            server
+                .graphql(
+                    "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url } userErrors { field message } } }",
+                    serde_json::json!({"input": [input]}),
+                )
+                .await["data"]["stagedUploadsCreate"]
+                .clone()
+        }
+    };
+    let bulk = |filename: &str| serde_json::json!({"resource": "BULK_MUTATION_VARIABLES", "filename": filename, "mimeType": "text/jsonl", "httpMethod": "POST"});
+    for (input, field, message) in [
+        (bulk(".."), "filename", "Filename is invalid"),
+        (bulk(&"a".repeat(300)), "filename", "Filename is invalid"),
+        (bulk(""), "filename", "Filename can't be blank"),
+        (
+            serde_json::json!({"resource": "IMAGE", "filename": "a.png", "mimeType": "image/png", "httpMethod": "POST"}),
+            "resource",
+            "Only BULK_MUTATION_VARIABLES uploads are supported.",
+        ),
+    ] {
+        let payload = stage(input).await;
+        assert_eq!(payload["stagedTargets"], serde_json::Value::Null);
+        assert_eq!(
+            payload["userErrors"],
+            serde_json::json!([{"field": ["input", "0", field], "message": message}])
+        );
+    }
+}

@@ -50,20 +50,30 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
-    pub async fn open_sqlite(path: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+    /// `connections` bounds the pool; give every engine worker one, plus some for requests.
+    pub async fn open_sqlite(path: &Path, clock: Arc<dyn Clock>, connections: u32) -> Result<Self> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|error| StoreError::Database(sqlx::Error::Io(error)))?;
         }
-        Self::connect_with(SqliteConnectOptions::new().filename(path), clock).await
+        Self::connect_with(
+            SqliteConnectOptions::new().filename(path),
+            clock,
+            connections,
+        )
+        .await
     }
 
     /// Opens a database from a `sqlite:` URL.
-    pub async fn open_url(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
-        Self::connect_with(SqliteConnectOptions::from_str(url)?, clock).await
+    pub async fn open_url(url: &str, clock: Arc<dyn Clock>, connections: u32) -> Result<Self> {
+        Self::connect_with(SqliteConnectOptions::from_str(url)?, clock, connections).await
     }
 
-    async fn connect_with(options: SqliteConnectOptions, clock: Arc<dyn Clock>) -> Result<Self> {
+    async fn connect_with(
+        options: SqliteConnectOptions,
+        clock: Arc<dyn Clock>,
+        connections: u32,
+    ) -> Result<Self> {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -76,7 +86,7 @@ impl Store {
             // committed is expected, not a problem worth a warning.
             .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(connections.max(2))
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;

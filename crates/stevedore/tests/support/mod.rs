@@ -78,7 +78,7 @@ impl TestServer {
             .unwrap();
         let shutdown = CancellationToken::new();
         let workers = if options.workers {
-            app.start_workers(shutdown.clone()).await.unwrap()
+            app.start_workers(shutdown.clone())
         } else {
             Default::default()
         };
@@ -99,7 +99,7 @@ impl TestServer {
 
     /// Starts the engine of a server started without it.
     pub async fn start_engine(&mut self) {
-        self.workers = self.app.start_workers(self.shutdown.clone()).await.unwrap();
+        self.workers = self.app.start_workers(self.shutdown.clone());
     }
 
     /// Another shop on the same server, with its own token.
