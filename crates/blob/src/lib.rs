@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore, PutPayload};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -186,17 +186,29 @@ impl BlobStore {
         if range.is_empty() {
             return Ok(Bytes::new());
         }
+        let result = self
+            .get_version(key, if_match, Some(GetRange::Bounded(range)))
+            .await?;
+        result.bytes().await.map_err(|error| read_error(key, error))
+    }
+
+    /// Opens a read of `key` (a range of it, when given), failing as `Changed` if the object is
+    /// no longer the version `if_match` names.
+    async fn get_version(
+        &self,
+        key: &str,
+        if_match: Option<&str>,
+        range: Option<GetRange>,
+    ) -> Result<GetResult> {
         let options = GetOptions {
             if_match: if_match.map(str::to_owned),
-            range: Some(GetRange::Bounded(range)),
+            range,
             ..GetOptions::default()
         };
-        let result = self
-            .inner
+        self.inner
             .get_opts(&Self::path(key)?, options)
             .await
-            .map_err(|error| read_error(key, error))?;
-        result.bytes().await.map_err(|error| read_error(key, error))
+            .map_err(|error| read_error(key, error))
     }
 
     /// Streams a whole object, of the version `if_match` names when given; with its version.
@@ -205,15 +217,7 @@ impl BlobStore {
         key: &str,
         if_match: Option<&str>,
     ) -> Result<(ObjectVersion, BoxStream<'static, Result<Bytes>>)> {
-        let options = GetOptions {
-            if_match: if_match.map(str::to_owned),
-            ..GetOptions::default()
-        };
-        let result = self
-            .inner
-            .get_opts(&Self::path(key)?, options)
-            .await
-            .map_err(|error| read_error(key, error))?;
+        let result = self.get_version(key, if_match, None).await?;
         let version = ObjectVersion {
             size: result.meta.size,
             e_tag: result.meta.e_tag.clone(),

@@ -71,21 +71,11 @@ pub(crate) async fn find(
     shop: ShopId,
     id: i64,
 ) -> async_graphql::Result<Option<Collection>> {
-    let row = db
-        .read(move |conn| {
-            async move {
-                sqlx::query_as::<_, CollectionRow>(&format!(
-                    "SELECT {COLUMNS} FROM collections WHERE id = $1 AND shop_id = $2"
-                ))
-                .bind(id)
-                .bind(shop.0)
-                .fetch_optional(conn)
-                .await
-            }
-            .boxed()
-        })
-        .await?;
-    Ok(row.map(Collection))
+    let sql = format!("SELECT {COLUMNS} FROM collections WHERE id = $1 AND shop_id = $2");
+    Ok(db
+        .find_row::<CollectionRow>(sql, shop, id)
+        .await?
+        .map(Collection))
 }
 
 #[derive(Default)]

@@ -51,4 +51,26 @@ impl CatalogDb {
             CatalogDb::Chunk(_) => self.write(work).await,
         }
     }
+
+    /// The shop's row `id` of a catalog table, read by `sql` (which binds `$1` id, `$2` shop).
+    pub(crate) async fn find_row<R>(
+        &self,
+        sql: String,
+        shop: stevedore_core::ShopId,
+        id: i64,
+    ) -> async_graphql::Result<Option<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin + 'static,
+    {
+        self.read(move |conn| {
+            Box::pin(async move {
+                sqlx::query_as::<_, R>(&sql)
+                    .bind(id)
+                    .bind(shop.0)
+                    .fetch_optional(conn)
+                    .await
+            })
+        })
+        .await
+    }
 }

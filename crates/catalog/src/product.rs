@@ -308,21 +308,8 @@ pub(crate) async fn find(
     shop: ShopId,
     id: i64,
 ) -> async_graphql::Result<Option<Product>> {
-    let row = db
-        .read(move |conn| {
-            async move {
-                sqlx::query_as::<_, ProductRow>(&format!(
-                    "SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2"
-                ))
-                .bind(id)
-                .bind(shop.0)
-                .fetch_optional(conn)
-                .await
-            }
-            .boxed()
-        })
-        .await?;
-    Ok(row.map(Product))
+    let sql = format!("SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2");
+    Ok(db.find_row::<ProductRow>(sql, shop, id).await?.map(Product))
 }
 
 enum Created {

@@ -4,24 +4,59 @@
 
 mod support;
 
+use serde_json::{json, Value};
 use support::{product_lines, Options, TestServer, PRODUCT_CREATE};
+
+/// A POST target whose signed form is used more than once, as a client retrying would.
+struct Target {
+    url: String,
+    fields: Vec<(String, String)>,
+}
+
+impl Target {
+    async fn stage(server: &TestServer) -> Self {
+        let (url, fields) = server.stage().await;
+        Self { url, fields }
+    }
+
+    async fn upload(&self, server: &TestServer, content: &[u8]) -> u16 {
+        server
+            .post_form(&self.url, &self.fields, Some(content))
+            .await
+            .status()
+            .as_u16()
+    }
+
+    /// Runs the bulk mutation over this target's key; returns the operation id.
+    async fn run(&self, server: &TestServer) -> String {
+        let key = &self
+            .fields
+            .iter()
+            .find(|(name, _)| name == "key")
+            .unwrap()
+            .1;
+        let run = server.run_mutation(PRODUCT_CREATE, key).await;
+        run["bulkOperation"]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn assert_failed_for_a_changed_input(done: &Value) {
+    assert_eq!(done["status"], "FAILED", "{done}");
+    assert_eq!(done["errorCode"], "INTERNAL_SERVER_ERROR");
+    assert_eq!(done["url"], Value::Null);
+}
 
 #[tokio::test]
 async fn a_refused_re_upload_keeps_the_earlier_file() {
     let server = TestServer::start().await;
-    let (url, fields) = server.stage().await;
-    let first = server
-        .post_form(&url, &fields, Some(product_lines(2).as_bytes()))
-        .await;
-    assert_eq!(first.status(), 201);
-    let refused = server.post_form(&url, &fields, Some(b"")).await;
-    assert_eq!(refused.status(), 400);
+    let target = Target::stage(&server).await;
+    assert_eq!(
+        target.upload(&server, product_lines(2).as_bytes()).await,
+        201
+    );
+    assert_eq!(target.upload(&server, b"").await, 400);
 
-    let key = &fields.iter().find(|(name, _)| name == "key").unwrap().1;
-    let run = server.run_mutation(PRODUCT_CREATE, key).await;
-    let done = server
-        .wait(run["bulkOperation"]["id"].as_str().unwrap())
-        .await;
+    let done = server.wait(&target.run(&server).await).await;
     assert_eq!(done["status"], "COMPLETED");
     assert_eq!(done["objectCount"], "2");
 }
@@ -33,43 +68,24 @@ async fn a_file_replaced_after_admission_fails_the_operation() {
         ..Default::default()
     })
     .await;
-    let (url, fields) = server.stage().await;
+    let target = Target::stage(&server).await;
     assert_eq!(
-        server
-            .post_form(&url, &fields, Some(product_lines(3).as_bytes()))
-            .await
-            .status(),
+        target.upload(&server, product_lines(3).as_bytes()).await,
         201
     );
-    let key = fields
-        .iter()
-        .find(|(name, _)| name == "key")
-        .unwrap()
-        .1
-        .clone();
-    let run = server.run_mutation(PRODUCT_CREATE, &key).await;
-    let id = run["bulkOperation"]["id"].as_str().unwrap().to_owned();
+    let id = target.run(&server).await;
 
     // Same key, same signed form, other content, before any worker has looked at it.
     assert_eq!(
-        server
-            .post_form(&url, &fields, Some(product_lines(5).as_bytes()))
-            .await
-            .status(),
+        target.upload(&server, product_lines(5).as_bytes()).await,
         201
     );
     server.start_engine().await;
-    let done = server.wait(&id).await;
-    assert_eq!(done["status"], "FAILED", "{done}");
-    assert_eq!(done["errorCode"], "INTERNAL_SERVER_ERROR");
-    assert_eq!(done["url"], serde_json::Value::Null);
+    assert_failed_for_a_changed_input(&server.wait(&id).await);
     let products = server
-        .graphql(
-            "{ products(first: 10) { nodes { id } } }",
-            serde_json::json!({}),
-        )
+        .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
         .await;
-    assert_eq!(products["data"]["products"]["nodes"], serde_json::json!([]));
+    assert_eq!(products["data"]["products"]["nodes"], json!([]));
 }
 
 #[tokio::test]
@@ -79,39 +95,30 @@ async fn a_file_replaced_while_running_fails_the_operation() {
         ..Default::default()
     })
     .await;
-    let (url, fields) = server.stage().await;
+    let target = Target::stage(&server).await;
     let lines = 3000;
     assert_eq!(
-        server
-            .post_form(&url, &fields, Some(product_lines(lines).as_bytes()))
-            .await
-            .status(),
+        target
+            .upload(&server, product_lines(lines).as_bytes())
+            .await,
         201
     );
-    let key = fields
-        .iter()
-        .find(|(name, _)| name == "key")
-        .unwrap()
-        .1
-        .clone();
-    let run = server.run_mutation(PRODUCT_CREATE, &key).await;
-    let id = run["bulkOperation"]["id"].as_str().unwrap().to_owned();
+    let id = target.run(&server).await;
 
     let mut running = server.operation(&id).await;
     while running["objectCount"] == "0" {
         running = server.operation(&id).await;
     }
     assert_eq!(running["status"], "RUNNING");
+    // The same bytes again: a new version of the object, which the running chunks must notice.
     assert_eq!(
-        server
-            .post_form(&url, &fields, Some(product_lines(lines).as_bytes()))
-            .await
-            .status(),
+        target
+            .upload(&server, product_lines(lines).as_bytes())
+            .await,
         201
     );
     let done = server.wait(&id).await;
-    assert_eq!(done["status"], "FAILED", "{done}");
-    assert_eq!(done["errorCode"], "INTERNAL_SERVER_ERROR");
+    assert_failed_for_a_changed_input(&done);
     let processed: usize = done["objectCount"].as_str().unwrap().parse().unwrap();
     assert!(
         processed < lines,
