@@ -10,6 +10,7 @@ pub mod operation;
 pub mod scalars;
 pub mod user_error;
 pub mod version;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{Gid, GidError, OperationId, ProductId, ShopId};

@@ -9,6 +9,7 @@ pub mod operations;
 pub mod settings;
 pub mod shops;
 pub mod uploads;
+pub mod webhooks;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::ConnectOptions;

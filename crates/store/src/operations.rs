@@ -1,7 +1,7 @@
 //! Bulk operations: admission under the per-shop cap, reads for polling, and the
 //! operation-level steps (planning, assembly) that one process at a time holds by lease.
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, SqliteConnection, Store, StoreError};
 use stevedore_core::clock::from_millis;
 use stevedore_core::{BulkOperation, OperationId, OperationType, ShopId};
 
@@ -301,26 +301,45 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
+            Self::announce_finish(&mut tx, id, now).await?;
             tx.commit().await?;
         }
         Ok(completed)
     }
 
-    /// Fails an operation that cannot run at all (its input vanished), keeping what it counted.
+    /// Fails an operation whose input cannot be trusted, keeping what it counted, and announces
+    /// it to the shop's webhook subscriptions in the same transaction.
     pub async fn fail_operation(
         &self,
         id: OperationId,
         error_code: stevedore_core::ErrorCode,
     ) -> Result<()> {
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let failed = sqlx::query(
             "UPDATE bulk_operations SET status = 'FAILED', error_code = $1, lease_owner = NULL, lease_until = NULL
              WHERE id = $2 AND status IN ('CREATED', 'RUNNING')",
         )
         .bind(error_code.as_str())
         .bind(id.0)
-        .execute(self.pool())
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if failed == 1 {
+            Self::announce_finish(&mut tx, id, self.now_millis()).await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Writes the `bulk_operations/finish` outbox rows for an operation that just ended.
+    async fn announce_finish(conn: &mut SqliteConnection, id: OperationId, now: i64) -> Result<()> {
+        let row: OperationRow = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM bulk_operations WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        Self::enqueue_finish_webhooks(conn, &row.try_into()?, now).await
     }
 }
 
