@@ -15,6 +15,7 @@ mod services;
 mod staged;
 mod types;
 mod variables;
+mod webhooks;
 
 pub use document::PreparedMutation;
 pub use executor::EmbeddedExecutor;

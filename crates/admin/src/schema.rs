@@ -3,6 +3,7 @@
 use crate::bulk::{BulkMutation, BulkQuery};
 use crate::node::NodeQuery;
 use crate::staged::StagedUploadMutation;
+use crate::webhooks::{WebhookMutation, WebhookQuery};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use std::sync::Arc;
 use stevedore_catalog::{CatalogMutation, CatalogQuery};
@@ -13,11 +14,16 @@ pub const MUTATION_ROOT: &str = "Mutation";
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "QueryRoot")]
-pub struct QueryRoot(CatalogQuery, BulkQuery, NodeQuery);
+pub struct QueryRoot(CatalogQuery, BulkQuery, NodeQuery, WebhookQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(CatalogMutation, BulkMutation, StagedUploadMutation);
+pub struct MutationRoot(
+    CatalogMutation,
+    BulkMutation,
+    StagedUploadMutation,
+    WebhookMutation,
+);
 
 pub type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -11,6 +11,7 @@ use stevedore_blob::{BlobStore, Signer};
 use stevedore_core::{Clock, SystemClock};
 use stevedore_engine::{Engine, EngineConfig};
 use stevedore_store::Store;
+use stevedore_webhooks::{Dispatcher, DispatcherConfig};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -27,6 +28,8 @@ pub struct AppConfig {
     /// `file:///...`; default: `<data dir>/blobs`.
     pub blob_url: Option<String>,
     pub engine: EngineConfig,
+    /// Webhook delivery: retry schedule, allowed destinations, timeouts.
+    pub webhooks: DispatcherConfig,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -37,6 +40,7 @@ impl AppConfig {
             database_url: None,
             blob_url: None,
             engine: EngineConfig::default(),
+            webhooks: DispatcherConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -76,6 +80,7 @@ pub struct AppState {
 /// A running server's parts, before or after it starts serving.
 pub struct App {
     state: AppState,
+    webhooks: DispatcherConfig,
 }
 
 impl App {
@@ -99,6 +104,7 @@ impl App {
             state: AppState {
                 services: Arc::new(services),
             },
+            webhooks: config.webhooks.clone(),
         })
     }
 
@@ -126,9 +132,14 @@ impl App {
             .layer(tower_http::trace::TraceLayer::new_for_http())
     }
 
-    /// Starts this process's engine workers; they stop when `shutdown` is cancelled.
+    /// Starts this process's engine workers and its webhook dispatcher; they stop when
+    /// `shutdown` is cancelled.
     pub fn start_workers(&self, shutdown: CancellationToken) -> tokio::task::JoinSet<()> {
-        self.state.services.engine.spawn_workers(shutdown)
+        let engine = &self.state.services.engine;
+        let mut tasks = engine.spawn_workers(shutdown.clone());
+        let dispatcher = Dispatcher::new(engine.store().clone(), self.webhooks.clone());
+        tasks.spawn(dispatcher.run(shutdown));
+        tasks
     }
 
     /// For the one server of an embedded data directory, at start-up: leases held by an earlier

@@ -36,6 +36,22 @@ enum Command {
     },
     /// Create or upgrade the database schema.
     Migrate(StoreArgs),
+    /// Inspect webhook deliveries.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhooksCommand {
+    /// The newest deliveries: status, attempts, last error, next attempt.
+    Deliveries {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Args, Clone, Debug)]
@@ -55,6 +71,14 @@ pub struct StoreArgs {
     /// Input lines per chunk: the unit a worker claims, runs and commits at once.
     #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 1000)]
     chunk_lines: u64,
+    /// Where webhooks may be sent: public+loopback (default), public, or any (also private
+    /// networks; only where every subscriber is trusted).
+    #[arg(
+        long,
+        env = "STEVEDORE_WEBHOOK_DESTINATIONS",
+        default_value = "public+loopback"
+    )]
+    webhook_destinations: stevedore_webhooks::Destinations,
 }
 
 impl StoreArgs {
@@ -64,6 +88,7 @@ impl StoreArgs {
         config.blob_url = self.blob_url.clone();
         config.engine.workers = self.workers;
         config.engine.chunk_limits.max_lines = self.chunk_lines.max(1);
+        config.webhooks.destinations = self.webhook_destinations;
         config
     }
 }
@@ -186,6 +211,43 @@ async fn main() -> Result<()> {
         Command::Migrate(args) => {
             args.config().open_store().await?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::Webhooks {
+            command: WebhooksCommand::Deliveries { limit, store },
+        } => {
+            let store = store.config().open_store().await?;
+            let millis = |at: i64| {
+                chrono::DateTime::from_timestamp_millis(at)
+                    .unwrap_or_default()
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            };
+            println!(
+                "{:<6} {:<36} {:<10} {:>8}  {:<20}  {:<28} uri (last error)",
+                "id", "webhook id", "status", "attempts", "next attempt", "shop"
+            );
+            for delivery in store.recent_deliveries(limit).await? {
+                let next = if delivery.status == "pending" {
+                    millis(delivery.next_attempt_at)
+                } else {
+                    "-".to_owned()
+                };
+                println!(
+                    "{:<6} {:<36} {:<10} {:>8}  {:<20}  {:<28} {}{}",
+                    delivery.id,
+                    delivery.webhook_id,
+                    delivery.status,
+                    delivery.attempts,
+                    next,
+                    delivery.shop_domain,
+                    delivery.uri,
+                    delivery
+                        .last_error
+                        .map(|error| format!(" ({error})"))
+                        .unwrap_or_default()
+                );
+            }
             Ok(())
         }
         Command::Shops {

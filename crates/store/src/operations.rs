@@ -363,7 +363,7 @@ impl Store {
         Ok(shop.map(ShopId))
     }
 
-    /// Frees every operation and chunk lease. Only for a process that knows it is the sole
+    /// Frees every operation, chunk and webhook delivery lease. Only for a process that knows it is the sole
     /// engine on this database, at start-up.
     pub async fn release_all_leases(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
@@ -371,6 +371,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

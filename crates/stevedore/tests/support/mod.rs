@@ -19,7 +19,8 @@ pub struct TestServer {
     pub clock: Option<ManualClock>,
     shutdown: CancellationToken,
     workers: tokio::task::JoinSet<()>,
-    _dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
+    options: Options,
 }
 
 impl Drop for TestServer {
@@ -28,11 +29,28 @@ impl Drop for TestServer {
     }
 }
 
+#[derive(Clone)]
 pub struct Options {
     pub clock: Option<ManualClock>,
     pub chunk_lines: u64,
     pub max_line_bytes: u64,
     pub workers: bool,
+    /// Webhook delivery, on a fast schedule for tests.
+    pub webhooks: stevedore_webhooks::DispatcherConfig,
+}
+
+/// Webhook retries in tens of milliseconds instead of hours.
+pub fn fast_webhooks() -> stevedore_webhooks::DispatcherConfig {
+    stevedore_webhooks::DispatcherConfig {
+        retry: stevedore_webhooks::RetryPolicy {
+            retries: 8,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            jitter: 0.0,
+        },
+        poll: Duration::from_millis(10),
+        ..Default::default()
+    }
 }
 
 impl Default for Options {
@@ -42,6 +60,7 @@ impl Default for Options {
             chunk_lines: 1000,
             max_line_bytes: stevedore_core::limits::MAX_LINE_BYTES,
             workers: true,
+            webhooks: fast_webhooks(),
         }
     }
 }
@@ -52,7 +71,20 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(Arc::new(tempfile::tempdir().unwrap()), options).await
+    }
+
+    /// Stops this server (its workers finish their step) and starts another on the same data
+    /// directory, as a restarted process would.
+    pub async fn restart(mut self) -> Self {
+        self.shutdown.cancel();
+        while self.workers.join_next().await.is_some() {}
+        let (dir, options) = (Arc::clone(&self.dir), self.options.clone());
+        drop(self);
+        Self::start_in(dir, options).await
+    }
+
+    async fn start_in(dir: Arc<tempfile::TempDir>, options: Options) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let mut config = AppConfig::new(dir.path());
@@ -62,6 +94,7 @@ impl TestServer {
         config.engine.chunk_limits.max_lines = options.chunk_lines;
         config.engine.chunk_limits.max_line_bytes = options.max_line_bytes;
         config.engine.idle_poll = Duration::from_millis(20);
+        config.webhooks = options.webhooks.clone();
         let app = Arc::new(App::open(&config, &base_url).await.unwrap());
         let token = "shpat_test_token".to_owned();
         app.services()
@@ -90,10 +123,11 @@ impl TestServer {
             token,
             http: reqwest::Client::new(),
             app,
-            clock: options.clock,
+            clock: options.clock.clone(),
             shutdown,
             workers,
-            _dir: dir,
+            dir,
+            options,
         }
     }
 
