@@ -206,11 +206,59 @@ pub struct BulkOperationRunMutationPayload {
     user_errors: Vec<BulkMutationUserError>,
 }
 
+/// `BulkOperationCancelPayload`.
+#[derive(SimpleObject)]
+pub struct BulkOperationCancelPayload {
+    bulk_operation: Option<BulkOperationObject>,
+    user_errors: Vec<stevedore_catalog::UserError>,
+}
+
 #[derive(Default)]
 pub struct BulkMutation;
 
 #[Object]
 impl BulkMutation {
+    /// Stops a CREATED or RUNNING operation: CANCELING at once, CANCELED once its workers stop.
+    async fn bulk_operation_cancel(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<BulkOperationCancelPayload> {
+        let store = ctx.data::<Arc<Services>>()?.engine.store();
+        let found = match Gid::parse_as(&id, "BulkOperation") {
+            Ok(numeric) => {
+                store
+                    .cancel_operation(*ctx.data::<ShopId>()?, OperationId(numeric))
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let Some(operation) = found else {
+            return Ok(BulkOperationCancelPayload {
+                bulk_operation: None,
+                user_errors: vec![stevedore_catalog::UserError::new(
+                    &["id"],
+                    "Bulk operation does not exist",
+                )],
+            });
+        };
+        let user_errors = if operation.status.is_terminal() {
+            vec![stevedore_catalog::UserError {
+                field: None,
+                message: format!(
+                    "A bulk operation cannot be canceled when it is {}",
+                    operation.status.as_str().to_lowercase()
+                ),
+            }]
+        } else {
+            vec![]
+        };
+        Ok(BulkOperationCancelPayload {
+            bulk_operation: Some(BulkOperationObject(operation)),
+            user_errors,
+        })
+    }
+
     /// Runs `mutation` once per line of the staged JSONL file at `stagedUploadPath`.
     async fn bulk_operation_run_mutation(
         &self,

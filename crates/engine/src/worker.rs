@@ -53,6 +53,10 @@ impl<E: Executor> Engine<E> {
             self.assemble(id).await?;
             return Ok(true);
         }
+        if let Some(id) = self.store.finish_cancellation().await? {
+            tracing::info!(bulk_operation.id = %id, "bulk operation canceled");
+            return Ok(true);
+        }
         if let Some(planning) = self.store.claim_planning(&self.owner, lease).await? {
             self.plan(planning).await?;
             return Ok(true);

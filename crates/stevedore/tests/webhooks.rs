@@ -197,7 +197,7 @@ async fn subscriptions_can_be_created_read_updated_and_deleted() {
 }
 
 #[tokio::test]
-async fn completed_and_failed_operations_each_deliver_one_signed_webhook() {
+async fn completed_failed_and_canceled_operations_each_deliver_one_signed_webhook() {
     let mut server = TestServer::start_with(Options {
         workers: false,
         ..Default::default()
@@ -240,15 +240,28 @@ async fn completed_and_failed_operations_each_deliver_one_signed_webhook() {
             .status(),
         201
     );
+    let canceled = server.upload(&product_lines(2)).await;
+    let canceled = server.run_mutation(PRODUCT_CREATE, &canceled).await["bulkOperation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancel = server
+        .graphql("mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { status } userErrors { field message } } }", json!({"id": canceled}))
+        .await;
+    assert_eq!(
+        cancel["data"]["bulkOperationCancel"]["bulkOperation"]["status"],
+        "CANCELING"
+    );
     server.start_engine().await;
     assert_eq!(server.wait(&completing).await["status"], "COMPLETED");
     assert_eq!(server.wait(&failing).await["status"], "FAILED");
+    assert_eq!(server.wait(&canceled).await["status"], "CANCELED");
 
-    let requests = receiver.wait_for(2).await;
+    let requests = receiver.wait_for(3).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
         receiver.received.0.lock().unwrap().len(),
-        2,
+        3,
         "exactly one delivery per finished operation"
     );
     let mut by_operation = std::collections::HashMap::new();
@@ -300,6 +313,12 @@ async fn completed_and_failed_operations_each_deliver_one_signed_webhook() {
     assert_eq!(failed["status"], "failed");
     assert_eq!(failed["error_code"], "internal_server_error");
     assert_eq!(failed["completed_at"], Value::Null);
+    let canceled = &by_operation[&canceled];
+    assert_eq!(
+        (canceled["status"].as_str(), canceled["error_code"].clone()),
+        (Some("canceled"), Value::Null)
+    );
+    assert_eq!(canceled["completed_at"], Value::Null);
 }
 
 #[tokio::test]

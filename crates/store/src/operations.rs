@@ -331,6 +331,52 @@ impl Store {
         Ok(())
     }
 
+    /// Asks a CREATED or RUNNING operation to stop: it turns CANCELING at once, and workers take
+    /// no more of its chunks. Returns the operation as it now stands (unchanged if it was not
+    /// running), or None if the shop has no such operation.
+    pub async fn cancel_operation(
+        &self,
+        shop_id: ShopId,
+        id: OperationId,
+    ) -> Result<Option<BulkOperation>> {
+        sqlx::query(
+            "UPDATE bulk_operations SET status = 'CANCELING' WHERE id = $1 AND shop_id = $2 AND status IN ('CREATED', 'RUNNING')",
+        )
+        .bind(id.0)
+        .bind(shop_id.0)
+        .execute(self.pool())
+        .await?;
+        self.operation(shop_id, id).await
+    }
+
+    /// Moves one CANCELING operation whose chunks are no longer being run to CANCELED (lines
+    /// already committed stay committed; `completedAt` stays null) and announces it. Returns the
+    /// operation it finished, if any.
+    pub async fn finish_cancellation(&self) -> Result<Option<OperationId>> {
+        let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE bulk_operations SET status = 'CANCELED', lease_owner = NULL, lease_until = NULL
+             WHERE id = (SELECT o.id FROM bulk_operations o WHERE o.status = 'CANCELING'
+                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
+                                             AND c.lease_until IS NOT NULL AND c.lease_until >= $1)
+                         ORDER BY o.id LIMIT 1)
+             RETURNING id",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = id {
+            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            Self::announce_finish(&mut tx, OperationId(id), now).await?;
+        }
+        tx.commit().await?;
+        Ok(id.map(OperationId))
+    }
+
     /// Writes the `bulk_operations/finish` outbox rows for an operation that just ended.
     async fn announce_finish(conn: &mut SqliteConnection, id: OperationId, now: i64) -> Result<()> {
         let row: OperationRow = sqlx::query_as(&format!(
