@@ -79,6 +79,19 @@ pub struct StoreArgs {
         default_value = "public+loopback"
     )]
     webhook_destinations: stevedore_webhooks::Destinations,
+    /// Retries of a failed webhook delivery before it is given up.
+    #[arg(long, env = "STEVEDORE_WEBHOOK_RETRIES", default_value_t = 8)]
+    webhook_retries: u32,
+    /// Seconds before the first retry; each later retry waits twice as long.
+    #[arg(
+        long,
+        env = "STEVEDORE_WEBHOOK_FIRST_RETRY_SECONDS",
+        default_value_t = 60.0
+    )]
+    webhook_first_retry_seconds: f64,
+    /// Given-up deliveries in a row after which a subscription is removed.
+    #[arg(long, env = "STEVEDORE_WEBHOOK_MAX_FAILURES", default_value_t = 8)]
+    webhook_max_failures: i64,
 }
 
 impl StoreArgs {
@@ -89,6 +102,10 @@ impl StoreArgs {
         config.engine.workers = self.workers;
         config.engine.chunk_limits.max_lines = self.chunk_lines.max(1);
         config.webhooks.destinations = self.webhook_destinations;
+        config.webhooks.retry.retries = self.webhook_retries;
+        config.webhooks.retry.base_delay =
+            std::time::Duration::from_secs_f64(self.webhook_first_retry_seconds.max(0.0));
+        config.webhooks.max_consecutive_failures = self.webhook_max_failures.max(1);
         config
     }
 }

@@ -443,3 +443,23 @@ async fn a_subscription_whose_deliveries_keep_failing_is_removed() {
         [("failed", 2), ("failed", 2)]
     );
 }
+
+#[tokio::test]
+async fn deliveries_to_private_addresses_are_refused_by_default() {
+    let server = TestServer::start().await;
+    subscribe(&server, "http://10.0.0.1:9/webhooks").await;
+    server.import(&product_lines(1), PRODUCT_CREATE).await;
+    let store = server.app.services().engine.store();
+    for _ in 0..200 {
+        let deliveries = store.recent_deliveries(1).await.unwrap();
+        if let Some(error) = deliveries
+            .first()
+            .and_then(|delivery| delivery.last_error.clone())
+        {
+            assert!(error.contains("not allowed"), "{error}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the delivery was never attempted");
+}
