@@ -234,6 +234,18 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueDelivery>> {
         let now = self.now_millis();
+        // A read first: idle dispatchers poll often, and should not queue for the write lock
+        // that running chunks hold.
+        let any_due: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+               AND (lease_until IS NULL OR lease_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        if any_due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin_write().await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
