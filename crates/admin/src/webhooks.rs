@@ -9,7 +9,9 @@ use stevedore_catalog::UserError;
 use stevedore_core::clock::from_millis;
 use stevedore_core::scalars::{DateTime, Url};
 use stevedore_core::{ApiVersion, Gid, ShopId};
-use stevedore_store::webhooks::{AddressTaken, Subscription, SubscriptionFields};
+use stevedore_store::webhooks::{
+    AddressTaken, CreateRefused, Subscription, SubscriptionFields, MAX_SUBSCRIPTIONS_PER_SHOP,
+};
 use stevedore_webhooks::Destinations;
 
 /// `WebhookSubscriptionTopic`: the topics clients commonly name. Only `BULK_OPERATIONS_FINISH`
@@ -151,6 +153,28 @@ fn fields_of(
             "Only the JSON format is supported by this server",
         ));
     }
+    // Accepted and kept, but not applied to deliveries: refusing them is more honest than
+    // silently sending events a filter would have excluded.
+    if input
+        .filter
+        .as_deref()
+        .is_some_and(|filter| !filter.trim().is_empty())
+    {
+        return Err(error(
+            &["webhookSubscription", "filter"],
+            "Filters are not supported by this server",
+        ));
+    }
+    if input
+        .include_fields
+        .as_ref()
+        .is_some_and(|fields| !fields.is_empty())
+    {
+        return Err(error(
+            &["webhookSubscription", "includeFields"],
+            "includeFields is not supported by this server",
+        ));
+    }
     let _ = input.metafield_namespaces;
     Ok(SubscriptionFields {
         uri,
@@ -208,7 +232,13 @@ impl WebhookMutation {
                 webhook_subscription: Some(WebhookSubscription(created)),
                 user_errors: vec![],
             }),
-            Err(AddressTaken) => refused(address_taken()),
+            Err(CreateRefused::AddressTaken) => refused(address_taken()),
+            Err(CreateRefused::LimitReached) => refused(error(
+                &["webhookSubscription"],
+                &format!(
+                    "A shop can have at most {MAX_SUBSCRIPTIONS_PER_SHOP} webhook subscriptions"
+                ),
+            )),
         }
     }
 

@@ -104,7 +104,8 @@ impl StoreArgs {
         config.webhooks.destinations = self.webhook_destinations;
         config.webhooks.retry.retries = self.webhook_retries;
         config.webhooks.retry.base_delay =
-            std::time::Duration::from_secs_f64(self.webhook_first_retry_seconds.max(0.0));
+            std::time::Duration::try_from_secs_f64(self.webhook_first_retry_seconds)
+                .unwrap_or(config.webhooks.retry.base_delay);
         config.webhooks.max_consecutive_failures = self.webhook_max_failures.max(1);
         config
     }

@@ -133,6 +133,13 @@ async fn subscriptions_can_be_created_read_updated_and_deleted() {
             "{bad}"
         );
     }
+    let filtered = server
+        .graphql(CREATE, json!({"topic": "BULK_OPERATIONS_FINISH", "sub": {"uri": "https://example.com/f", "filter": "status:failed"}}))
+        .await;
+    assert_eq!(
+        filtered["data"]["webhookSubscriptionCreate"]["userErrors"][0]["field"],
+        json!(["webhookSubscription", "filter"])
+    );
     let other_topic = server
         .graphql(
             CREATE,

@@ -339,14 +339,19 @@ impl Store {
         shop_id: ShopId,
         id: OperationId,
     ) -> Result<Option<BulkOperation>> {
-        sqlx::query(
-            "UPDATE bulk_operations SET status = 'CANCELING' WHERE id = $1 AND shop_id = $2 AND status IN ('CREATED', 'RUNNING')",
-        )
+        // The changed row itself is the answer: a worker may finish the cancellation right after.
+        let canceling: Option<OperationRow> = sqlx::query_as(&format!(
+            "UPDATE bulk_operations SET status = 'CANCELING'
+             WHERE id = $1 AND shop_id = $2 AND status IN ('CREATED', 'RUNNING') RETURNING {COLUMNS}"
+        ))
         .bind(id.0)
         .bind(shop_id.0)
-        .execute(self.pool())
+        .fetch_optional(self.pool())
         .await?;
-        self.operation(shop_id, id).await
+        match canceling {
+            Some(row) => Ok(Some(row.try_into()?)),
+            None => self.operation(shop_id, id).await,
+        }
     }
 
     /// Moves one CANCELING operation whose chunks are no longer being run to CANCELED (lines
@@ -358,6 +363,7 @@ impl Store {
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE bulk_operations SET status = 'CANCELED', lease_owner = NULL, lease_until = NULL
              WHERE id = (SELECT o.id FROM bulk_operations o WHERE o.status = 'CANCELING'
+                           AND (o.lease_until IS NULL OR o.lease_until < $1)
                            AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
                                              AND c.lease_until IS NOT NULL AND c.lease_until >= $1)
                          ORDER BY o.id LIMIT 1)
@@ -409,7 +415,8 @@ impl Store {
         Ok(shop.map(ShopId))
     }
 
-    /// Frees every operation, chunk and webhook delivery lease. Only for a process that knows it is the sole
+    /// Frees every operation and chunk lease (webhook deliveries keep theirs: a `worker`
+    /// process may be sending one right now). Only for a process that knows it is the sole
     /// engine on this database, at start-up.
     pub async fn release_all_leases(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
@@ -417,9 +424,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

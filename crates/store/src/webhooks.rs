@@ -38,6 +38,17 @@ pub struct SubscriptionFields {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressTaken;
 
+/// Subscriptions a shop may hold: each finished operation fans out to all of them inside its
+/// finishing transaction, so their number is bounded.
+pub const MAX_SUBSCRIPTIONS_PER_SHOP: i64 = 100;
+
+/// Why a subscription was not created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateRefused {
+    AddressTaken,
+    LimitReached,
+}
+
 /// A delivery this dispatcher holds, with what it needs to send and sign it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueDelivery {
@@ -125,8 +136,17 @@ impl Store {
         topic: &str,
         api_version: &str,
         fields: &SubscriptionFields,
-    ) -> Result<std::result::Result<Subscription, AddressTaken>> {
+    ) -> Result<std::result::Result<Subscription, CreateRefused>> {
         let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        let held: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_subscriptions WHERE shop_id = $1")
+                .bind(shop.0)
+                .fetch_one(&mut *tx)
+                .await?;
+        if held >= MAX_SUBSCRIPTIONS_PER_SHOP {
+            return Ok(Err(CreateRefused::LimitReached));
+        }
         let created: Option<Subscription> = sqlx::query_as(&format!(
             "INSERT INTO webhook_subscriptions (shop_id, topic, uri, format, include_fields, filter, name, api_version,
                  created_at, updated_at)
@@ -143,9 +163,10 @@ impl Store {
         .bind(&fields.name)
         .bind(api_version)
         .bind(now)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(created.ok_or(AddressTaken))
+        tx.commit().await?;
+        Ok(created.ok_or(CreateRefused::AddressTaken))
     }
 
     /// Changes the given attributes; None if the shop has no such subscription.

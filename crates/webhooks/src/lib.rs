@@ -97,7 +97,11 @@ impl Dispatcher {
 
     /// Sends every delivery due now (a batch at a time, in parallel); returns how many it tried.
     pub async fn deliver_due(&self) -> Result<usize, stevedore_store::StoreError> {
-        let lease = (self.config.timeout + self.config.connect_timeout).as_millis() as i64 * 4;
+        // Longer than an attempt (lookup, connect, answer) plus the database's 30 s lock wait
+        // for recording it, so no other dispatcher takes a delivery that is still being settled.
+        let lease =
+            (self.config.timeout * 2 + self.config.connect_timeout + Duration::from_secs(30))
+                .as_millis() as i64;
         let due = self
             .store
             .claim_due_deliveries(&self.owner, lease, 16)
@@ -108,14 +112,13 @@ impl Dispatcher {
             let (store, config, owner) =
                 (self.store.clone(), self.config.clone(), self.owner.clone());
             sends.spawn(async move {
-                settle(
-                    &store,
-                    &config,
-                    &owner,
-                    &delivery,
-                    attempt(&config, &delivery).await,
-                )
-                .await
+                // The whole attempt, DNS included, is bounded: a host whose lookup hangs must not
+                // hold up the other deliveries of the batch.
+                let limit = config.timeout + config.connect_timeout;
+                let outcome = tokio::time::timeout(limit, attempt(&config, &delivery))
+                    .await
+                    .unwrap_or_else(|_| Err("timed out".to_owned()));
+                settle(&store, &config, &owner, &delivery, outcome).await
             });
         }
         while let Some(result) = sends.join_next().await {
@@ -138,6 +141,8 @@ async fn attempt(config: &DispatcherConfig, delivery: &DueDelivery) -> Result<()
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would connect elsewhere than the checked address.
+        .no_proxy()
         // Connect to the address that was checked, not to whatever a second lookup returns.
         .resolve(&target.host, target.address)
         .build()
