@@ -102,7 +102,8 @@ async fn savepoint(
     Ok(())
 }
 
-/// Whether the mutation's payload carries a non-empty `userErrors` list.
+/// Whether the mutation's payload carries a non-empty `userErrors` list (or a
+/// `…UserErrors` one, such as `mediaUserErrors`).
 fn has_user_errors(response: &Response, root_field: &str) -> bool {
     let async_graphql::Value::Object(data) = &response.data else {
         return false;
@@ -111,7 +112,7 @@ fn has_user_errors(response: &Response, root_field: &str) -> bool {
         return false;
     };
     payload.iter().any(|(name, value)| {
-        name.as_str().ends_with("serErrors")
+        (name.as_str() == "userErrors" || name.as_str().ends_with("UserErrors"))
             && matches!(value, async_graphql::Value::List(items) if !items.is_empty())
     })
 }

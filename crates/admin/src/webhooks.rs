@@ -28,6 +28,22 @@ pub enum WebhookSubscriptionTopic {
     ProductsUpdate,
 }
 
+impl WebhookSubscriptionTopic {
+    /// The stored (and GraphQL) spelling.
+    fn stored(self) -> &'static str {
+        match self {
+            Self::AppUninstalled => "APP_UNINSTALLED",
+            Self::BulkOperationsFinish => stevedore_core::webhook::BULK_OPERATIONS_FINISH,
+            Self::CollectionsCreate => "COLLECTIONS_CREATE",
+            Self::CollectionsUpdate => "COLLECTIONS_UPDATE",
+            Self::OrdersCreate => "ORDERS_CREATE",
+            Self::ProductsCreate => "PRODUCTS_CREATE",
+            Self::ProductsDelete => "PRODUCTS_DELETE",
+            Self::ProductsUpdate => "PRODUCTS_UPDATE",
+        }
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum WebhookSubscriptionFormat {
     Json,
@@ -221,7 +237,7 @@ impl WebhookMutation {
         };
         let services = ctx.data::<Arc<Services>>()?;
         let version = ctx.data::<ApiVersion>()?.to_string();
-        let topic = stevedore_core::webhook::BULK_OPERATIONS_FINISH;
+        let topic = topic.stored();
         match services
             .engine
             .store()
@@ -345,12 +361,7 @@ impl WebhookQuery {
         let topics: Option<Vec<String>> = topics.map(|topics| {
             topics
                 .into_iter()
-                .map(|topic| {
-                    async_graphql::Value::from(topic)
-                        .to_string()
-                        .trim_matches('"')
-                        .to_owned()
-                })
+                .map(|topic| topic.stored().to_owned())
                 .collect()
         });
         let store = ctx.data::<Arc<Services>>()?.engine.store();

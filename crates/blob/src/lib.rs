@@ -15,7 +15,7 @@ use md5::{Digest, Md5};
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, GetResult, ObjectStore, PutPayload};
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -166,14 +166,6 @@ impl BlobStore {
             size,
             md5_hex: hex::encode(hasher.finalize()),
         })
-    }
-
-    /// Stores a small object in one request.
-    pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
-        self.inner
-            .put(&Self::path(key)?, PutPayload::from(bytes))
-            .await?;
-        Ok(())
     }
 
     /// Reads a byte range of an object, of the version `if_match` names when given.

@@ -100,10 +100,6 @@ impl<E: Executor> Engine<E> {
         &self.blobs
     }
 
-    pub fn executor(&self) -> &Arc<E> {
-        &self.executor
-    }
-
     /// Tells idle workers in this process that there may be work.
     pub fn wake(&self) {
         self.wake.notify_waiters();

@@ -71,8 +71,6 @@ pub struct InProgress {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlanningLease {
     pub id: i64,
-    pub shop_id: i64,
-    pub query: String,
     pub staged_upload_key: Option<String>,
     /// The MD5 of the staged file when the operation was admitted, if it was uploaded here.
     pub input_md5_hex: Option<String>,
@@ -187,7 +185,7 @@ impl Store {
              WHERE id = (SELECT id FROM bulk_operations
                          WHERE status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
                          ORDER BY id LIMIT 1)
-             RETURNING id, shop_id, query, staged_upload_key, input_md5_hex",
+             RETURNING id, staged_upload_key, input_md5_hex",
         )
         .bind(owner)
         .bind(now + lease_millis)
