@@ -9,14 +9,12 @@ use crate::types::TypeIndex;
 use crate::variables;
 use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
-use std::sync::Arc;
-use stevedore_catalog::CatalogDb;
+use stevedore_catalog::{CatalogDb, ChunkTransaction};
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
 use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
 use stevedore_store::chunks::ChunkOutput;
-use stevedore_store::{Store, Transaction};
-use tokio::sync::Mutex;
+use stevedore_store::Store;
 
 pub struct EmbeddedExecutor {
     schema: AdminSchema,
@@ -39,7 +37,7 @@ impl EmbeddedExecutor {
         &self,
         prepared: &PreparedMutation,
         shop: stevedore_core::ShopId,
-        transaction: &Arc<Mutex<Option<Transaction>>>,
+        transaction: &ChunkTransaction,
         line: Line<'_>,
         out: &mut Vec<u8>,
     ) -> Result<bool, ExecutorError> {
@@ -66,9 +64,16 @@ impl EmbeddedExecutor {
         let mut request = Request::new(prepared.source.clone())
             .variables(Variables::from_json(Value::Object(values)))
             .data(shop)
-            .data(CatalogDb::Chunk(Arc::clone(transaction)));
+            .data(CatalogDb::Chunk(transaction.clone()));
         request.set_parsed_query(prepared.document.clone());
         let response = self.schema.execute(request).await;
+        // A database error is the chunk's trouble, not the line's answer: give the chunk back.
+        if let Some(fault) = transaction.take_fault() {
+            return Err(ExecutorError {
+                message: format!("line {}: {}", line.number, fault.message),
+                transient: fault.transient,
+            });
+        }
         let failed = response.is_err();
         if failed {
             // Execution errors undo whatever the line wrote; userErrors wrote nothing to undo.
@@ -84,22 +89,21 @@ impl EmbeddedExecutor {
 }
 
 fn internal(error: impl std::fmt::Display) -> ExecutorError {
-    ExecutorError(error.to_string())
+    ExecutorError::permanent(error)
+}
+
+fn database(error: sqlx::Error) -> ExecutorError {
+    ExecutorError {
+        transient: stevedore_store::is_transient(&error),
+        message: error.to_string(),
+    }
 }
 
 async fn savepoint(
-    transaction: &Arc<Mutex<Option<Transaction>>>,
-    statement: &str,
+    transaction: &ChunkTransaction,
+    statement: &'static str,
 ) -> Result<(), ExecutorError> {
-    let mut guard = transaction.lock().await;
-    let tx = guard
-        .as_mut()
-        .ok_or_else(|| internal("the chunk transaction has ended"))?;
-    sqlx::query(statement)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
-    Ok(())
+    transaction.execute(statement).await.map_err(database)
 }
 
 /// Whether the mutation's payload carries a non-empty `userErrors` list (or a
@@ -128,7 +132,7 @@ impl Executor for EmbeddedExecutor {
         &self,
         work: ChunkWork<'_, PreparedMutation>,
     ) -> Result<ChunkOutcome, ExecutorError> {
-        let transaction = Arc::new(Mutex::new(Some(self.store.begin_write().await?)));
+        let transaction = ChunkTransaction::new(self.store.begin_write().await?);
         let mut output = ChunkOutput::default();
         for line in work.lines {
             let failed = self
@@ -144,15 +148,14 @@ impl Executor for EmbeddedExecutor {
             output.error_lines += u64::from(failed);
         }
         let mut tx = transaction
-            .lock()
+            .finish()
             .await
-            .take()
             .ok_or_else(|| internal("the chunk transaction has ended"))?;
         if !Store::commit_chunk(&mut tx, work.claim, &output).await? {
-            tx.rollback().await.map_err(internal)?;
+            tx.rollback().await.map_err(database)?;
             return Ok(ChunkOutcome::LeaseLost);
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await.map_err(database)?;
         Ok(output.into())
     }
 }

@@ -58,7 +58,7 @@ pub async fn execute(
             )]);
         }
     }
-    let db = CatalogDb::Pool(services.engine.store().pool().clone());
+    let db = CatalogDb::Pool(services.engine.store().clone());
     let request = request
         .data(caller.shop.id)
         .data(caller)

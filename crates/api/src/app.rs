@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 pub struct AppConfig {
     /// Holds the SQLite file and the blob folder unless URLs say otherwise.
     pub data_dir: PathBuf,
-    /// `sqlite://...`; default: `<data dir>/stevedore.db`.
+    /// `sqlite://PATH` or `postgres://…`; default: `<data dir>/stevedore.db`.
     pub database_url: Option<String>,
     /// `file:///...`; default: `<data dir>/blobs`.
     pub blob_url: Option<String>,
@@ -54,10 +54,7 @@ impl AppConfig {
             .saturating_add(8);
         let clock = self.clock.clone();
         Ok(match &self.database_url {
-            Some(url) if url.starts_with("sqlite:") => {
-                Store::open_url(url, clock, connections).await?
-            }
-            Some(url) => anyhow::bail!("unsupported database url {url:?}: expected sqlite://path"),
+            Some(url) => Store::open_url(url, clock, connections).await?,
             None => {
                 Store::open_sqlite(&self.data_dir.join("stevedore.db"), clock, connections).await?
             }
@@ -142,16 +139,16 @@ impl App {
         tasks
     }
 
-    /// For the one server of an embedded data directory, at start-up: leases held by an earlier
+    /// For the one server of an embedded SQLite database, at start-up: leases held by an earlier
     /// run of it belong to nobody, so they are freed and a restart resumes at once instead of
-    /// waiting for them to expire. Not for a process that shares the database with other engines.
+    /// waiting for them to expire. A Postgres database is shared by many processes, some of them
+    /// busy right now, so nothing is freed there: abandoned leases simply run out.
     pub async fn release_abandoned_leases(&self) -> anyhow::Result<()> {
-        Ok(self
-            .state
-            .services
-            .engine
-            .release_abandoned_leases()
-            .await?)
+        let engine = &self.state.services.engine;
+        if engine.store().dialect() != stevedore_store::Dialect::Sqlite {
+            return Ok(());
+        }
+        Ok(engine.release_abandoned_leases().await?)
     }
 
     /// Serves HTTP on `listener` until `shutdown` is cancelled.

@@ -1,17 +1,83 @@
-//! Where catalog resolvers read and write: the pool, or a bulk chunk's open transaction.
+//! Where catalog resolvers read and write: the store's pool, or a bulk chunk's open transaction.
 
 use futures::future::BoxFuture;
 use std::sync::Arc;
-use stevedore_store::{SqliteConnection, SqlitePool, Transaction};
+use stevedore_store::{AnyConnection, Store, Transaction};
 use tokio::sync::Mutex;
 
 #[derive(Clone)]
 pub enum CatalogDb {
     /// A synchronous API call: each mutation runs in its own transaction.
-    Pool(SqlitePool),
+    Pool(Store),
     /// A bulk line: the chunk's transaction, inside the line's savepoint, which the executor
     /// commits or rolls back with the line's result.
-    Chunk(Arc<Mutex<Option<Transaction>>>),
+    Chunk(ChunkTransaction),
+}
+
+/// The one transaction a bulk chunk's lines write in, and the first database error any of them
+/// met. A database error is never a line's own result: it means the chunk as a whole could not
+/// be done (a lost race with another worker, a dropped connection), so the executor gives the
+/// whole chunk back instead of writing the error into a result line.
+#[derive(Clone)]
+pub struct ChunkTransaction {
+    transaction: Arc<Mutex<Option<Transaction>>>,
+    fault: Arc<std::sync::Mutex<Option<ChunkFault>>>,
+}
+
+impl ChunkTransaction {
+    pub fn new(transaction: Transaction) -> Self {
+        Self {
+            transaction: Arc::new(Mutex::new(Some(transaction))),
+            fault: Arc::default(),
+        }
+    }
+
+    /// Runs `work` on the chunk's connection, remembering a database error it returns.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, sqlx::Error>
+    where
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        T: Send,
+    {
+        let mut guard = self.transaction.lock().await;
+        let Some(transaction) = guard.as_mut() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        let result = work(transaction).await;
+        if let Err(error) = &result {
+            let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
+            if fault.is_none() {
+                *fault = Some(ChunkFault {
+                    message: error.to_string(),
+                    transient: stevedore_store::is_transient(error),
+                });
+            }
+        }
+        result
+    }
+
+    /// Runs one statement (a savepoint command) on the chunk's connection.
+    pub async fn execute(&self, statement: &'static str) -> Result<(), sqlx::Error> {
+        self.run(move |conn| Box::pin(async move { sqlx::query(statement).execute(conn).await.map(drop) }))
+            .await
+    }
+
+    /// The first database error a line met, if any.
+    pub fn take_fault(&self) -> Option<ChunkFault> {
+        self.fault.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Ends the chunk's use of the transaction, handing it back to commit or roll back.
+    pub async fn finish(&self) -> Option<Transaction> {
+        self.transaction.lock().await.take()
+    }
+}
+
+/// A database error met by a line of a chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkFault {
+    pub message: String,
+    /// Whether running the chunk again may succeed (see `stevedore_store::is_transient`).
+    pub transient: bool,
 }
 
 impl CatalogDb {
@@ -19,33 +85,29 @@ impl CatalogDb {
     /// if `work` succeeds; in a chunk it joins the chunk's transaction.
     pub async fn write<T, F>(&self, work: F) -> async_graphql::Result<T>
     where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
         T: Send,
     {
         match self {
-            CatalogDb::Pool(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            CatalogDb::Pool(store) => {
+                let mut tx = store.begin_write().await?;
                 let value = work(&mut tx).await?;
                 tx.commit().await?;
                 Ok(value)
             }
-            CatalogDb::Chunk(shared) => {
-                let mut guard = shared.lock().await;
-                let tx = guard.as_mut().ok_or("the chunk transaction has ended")?;
-                Ok(work(tx).await?)
-            }
+            CatalogDb::Chunk(chunk) => Ok(chunk.run(work).await?),
         }
     }
 
     /// Runs a read on a connection (the chunk's, inside a bulk line, to see its own writes).
     pub async fn read<T, F>(&self, work: F) -> async_graphql::Result<T>
     where
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
         T: Send,
     {
         match self {
-            CatalogDb::Pool(pool) => {
-                let mut conn = pool.acquire().await?;
+            CatalogDb::Pool(store) => {
+                let mut conn = store.pool().acquire().await?;
                 Ok(work(&mut conn).await?)
             }
             CatalogDb::Chunk(_) => self.write(work).await,
@@ -60,7 +122,7 @@ impl CatalogDb {
         id: i64,
     ) -> async_graphql::Result<Option<R>>
     where
-        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin + 'static,
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin + 'static,
     {
         self.read(move |conn| {
             Box::pin(async move {

@@ -1,7 +1,7 @@
 //! Handles: URL-safe names derived from titles, unique per shop.
 
 use stevedore_core::ShopId;
-use stevedore_store::SqliteConnection;
+use stevedore_store::AnyConnection;
 
 /// `"Sweet new snowboard 1!"` → `"sweet-new-snowboard-1"`.
 pub fn parameterize(title: &str) -> String {
@@ -39,7 +39,7 @@ impl HandleTable {
 
 /// Whether the shop already has `handle` in `table` (one index lookup).
 pub async fn is_taken(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: HandleTable,
     shop: ShopId,
     handle: &str,
@@ -59,7 +59,7 @@ pub async fn is_taken(
 /// `base` if it is free, else `base-N` with N from a per-base counter: a thousand products with
 /// one title cost a thousand counter steps, not a scan of every earlier handle each.
 pub async fn unique_handle(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: HandleTable,
     shop: ShopId,
     base: &str,

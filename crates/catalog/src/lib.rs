@@ -12,7 +12,7 @@ mod handle;
 mod product;
 
 pub use collection::{Collection, CollectionInput};
-pub use db::CatalogDb;
+pub use db::{CatalogDb, ChunkFault, ChunkTransaction};
 pub use product::{Product, ProductStatus};
 
 use async_graphql::MergedObject;

@@ -137,7 +137,8 @@ struct ProductRow {
     tags: String,
     status: String,
     template_suffix: Option<String>,
-    gift_card: bool,
+    /// 0 or 1: flags are integers in every dialect.
+    gift_card: i64,
     seo_title: Option<String>,
     seo_description: Option<String>,
     created_at: i64,
@@ -185,7 +186,7 @@ impl Product {
         self.0.template_suffix.as_deref()
     }
     async fn is_gift_card(&self) -> bool {
-        self.0.gift_card
+        self.0.gift_card != 0
     }
     async fn seo(&self) -> Seo {
         Seo {
@@ -367,7 +368,7 @@ async fn create(
                 .bind(&tags)
                 .bind(fields.status.unwrap_or(ProductStatus::Active).as_str())
                 .bind(fields.template_suffix)
-                .bind(fields.gift_card.unwrap_or(false))
+                .bind(i64::from(fields.gift_card.unwrap_or(false)))
                 .bind(seo.title)
                 .bind(seo.description)
                 .bind(now)
@@ -425,10 +426,24 @@ async fn update(
         None => None,
     };
     let seo = fields.seo.clone().unwrap_or_default();
-    let row = db
+    let updated = db
         .write(move |conn| {
             async move {
-            sqlx::query_as::<_, ProductRow>(&format!(
+            // A handle another product holds is refused before the write; a unique violation
+            // after this check can only be a concurrent writer, which the database reports.
+            if let Some(handle) = &handle {
+                let holder: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM products WHERE shop_id = $1 AND handle = $2",
+                )
+                .bind(shop.0)
+                .bind(handle)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if holder.is_some_and(|holder| holder != id) {
+                    return Ok(Updated::HandleTaken);
+                }
+            }
+            let row = sqlx::query_as::<_, ProductRow>(&format!(
                 "UPDATE products SET title = COALESCE($1, title), handle = COALESCE($2, handle),
                      description_html = COALESCE($3, description_html), product_type = COALESCE($4, product_type),
                      vendor = COALESCE($5, vendor), tags = COALESCE($6, tags), status = COALESCE($7, status),
@@ -446,29 +461,35 @@ async fn update(
             .bind(tags)
             .bind(fields.status.map(ProductStatus::as_str))
             .bind(fields.template_suffix)
-            .bind(fields.gift_card)
+            .bind(fields.gift_card.map(i64::from))
             .bind(seo.title)
             .bind(seo.description)
             .bind(now)
             .bind(id)
             .bind(shop.0)
             .fetch_optional(conn)
-            .await
+            .await?;
+            Ok(row.map_or(Updated::Missing, |row| Updated::Product(Box::new(row))))
             }
             .boxed()
         })
-        .await;
-    match row {
-        Ok(Some(row)) => Ok(ProductUpdatePayload {
-            product: Some(Product(row)),
+        .await?;
+    match updated {
+        Updated::Product(row) => Ok(ProductUpdatePayload {
+            product: Some(Product(*row)),
             user_errors: vec![],
         }),
-        Ok(None) => refused(UserError::new(&["id"], "Product does not exist")),
-        Err(error) if error.message.contains("UNIQUE") => {
+        Updated::Missing => refused(UserError::new(&["id"], "Product does not exist")),
+        Updated::HandleTaken => {
             refused(UserError::new(&["handle"], "Handle has already been taken"))
         }
-        Err(error) => Err(error),
     }
+}
+
+enum Updated {
+    Product(Box<ProductRow>),
+    Missing,
+    HandleTaken,
 }
 
 /// Picks the one product argument given; both or neither is a client mistake.

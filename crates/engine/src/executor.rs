@@ -22,13 +22,32 @@ pub enum ChunkOutcome {
     LeaseLost,
 }
 
+/// A chunk could not be run; nothing of it was committed.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ExecutorError(pub String);
+#[error("{message}")]
+pub struct ExecutorError {
+    pub message: String,
+    /// Running the chunk again may succeed (a lost race or lost connection), so the attempt is
+    /// not held against the chunk. Other failures count towards its attempt limit.
+    pub transient: bool,
+}
+
+impl ExecutorError {
+    /// A failure that will happen again if the chunk is run again as it is.
+    pub fn permanent(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            transient: false,
+        }
+    }
+}
 
 impl From<stevedore_store::StoreError> for ExecutorError {
     fn from(error: stevedore_store::StoreError) -> Self {
-        Self(error.to_string())
+        Self {
+            transient: error.is_transient(),
+            message: error.to_string(),
+        }
     }
 }
 

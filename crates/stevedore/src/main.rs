@@ -59,10 +59,11 @@ pub struct StoreArgs {
     /// Folder for the SQLite file and the blob folder.
     #[arg(long, env = "STEVEDORE_DATA_DIR", default_value = "./stevedore-data")]
     data_dir: PathBuf,
-    /// Database URL (sqlite://path); default: <data dir>/stevedore.db.
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB; default: <data dir>/stevedore.db.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
-    /// Blob store URL (file:///path); default: <data dir>/blobs.
+    /// Blob store URL: file:///PATH, s3://BUCKET/PREFIX (endpoint, region and credentials from
+    /// the AWS_* variables), gs://BUCKET/PREFIX or az://CONTAINER/PREFIX; default: <data dir>/blobs.
     #[arg(long, env = "STEVEDORE_BLOB_URL")]
     blob_url: Option<String>,
     /// Engine worker tasks in this process.
@@ -71,6 +72,10 @@ pub struct StoreArgs {
     /// Input lines per chunk: the unit a worker claims, runs and commits at once.
     #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 1000)]
     chunk_lines: u64,
+    /// Seconds a claim on a chunk or an operation step lasts without renewal (renewed every
+    /// third of it while the work runs); work of a process that died is taken over after it.
+    #[arg(long, env = "STEVEDORE_LEASE_SECONDS", default_value_t = 30.0)]
+    lease_seconds: f64,
     /// Where webhooks may be sent: public+loopback (default), public, or any (also private
     /// networks; only where every subscriber is trusted).
     #[arg(
@@ -101,6 +106,9 @@ impl StoreArgs {
         config.blob_url = self.blob_url.clone();
         config.engine.workers = self.workers;
         config.engine.chunk_limits.max_lines = self.chunk_lines.max(1);
+        config.engine.lease = std::time::Duration::try_from_secs_f64(self.lease_seconds)
+            .unwrap_or(config.engine.lease)
+            .max(std::time::Duration::from_millis(300));
         config.webhooks.destinations = self.webhook_destinations;
         config.webhooks.retry.retries = self.webhook_retries;
         config.webhooks.retry.base_delay =

@@ -1,7 +1,7 @@
 //! Chunks: claimed by workers under a lease, committed with a fencing token together with the
 //! catalog writes they caused, read back in order by the assembler.
 
-use crate::{Result, SqliteConnection, Store};
+use crate::{AnyConnection, Result, Store};
 pub use cursor::ChunkResults;
 use stevedore_core::{OperationId, ShopId};
 
@@ -29,7 +29,7 @@ struct ClaimRow {
     start_offset: i64,
     end_offset: i64,
     first_line: i64,
-    oversized: bool,
+    oversized: i64,
     fence: i64,
     attempts: i64,
 }
@@ -43,31 +43,59 @@ pub struct ChunkOutput {
 }
 
 impl Store {
-    /// Claims one runnable chunk of a RUNNING operation: never claimed, or its lease expired.
+    /// Claims one runnable chunk of a RUNNING operation (never claimed, or its lease expired),
+    /// fairly: the shop served longest ago first, then that shop's operation served longest ago,
+    /// then the operation's next chunk in input order. One shop's five huge operations thus take
+    /// turns with another shop's small one instead of running first to last ahead of it.
     pub async fn claim_chunk(&self, owner: &str, lease_millis: i64) -> Result<Option<ChunkClaim>> {
         let now = self.now_millis();
-        let row: Option<ClaimRow> = sqlx::query_as(
+        let mut tx = self.begin_write().await?;
+        let picked: Option<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT c.operation_id, c.chunk_index FROM bulk_chunks c
+             JOIN bulk_operations o ON o.id = c.operation_id
+             JOIN shops s ON s.id = c.shop_id
+             WHERE c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $1) AND o.status = 'RUNNING'
+             ORDER BY s.claim_turn, o.claim_turn, c.operation_id, c.chunk_index LIMIT 1{}",
+            self.dialect.skip_locked("c")
+        ))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((operation_id, chunk_index)) = picked else {
+            return Ok(None);
+        };
+        let row: ClaimRow = sqlx::query_as(
             "UPDATE bulk_chunks SET lease_owner = $1, lease_until = $2, fence = fence + 1, attempts = attempts + 1
-             WHERE (operation_id, chunk_index) = (
-                 SELECT c.operation_id, c.chunk_index FROM bulk_chunks c
-                 JOIN bulk_operations o ON o.id = c.operation_id
-                 WHERE c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $3) AND o.status = 'RUNNING'
-                 ORDER BY c.operation_id, c.chunk_index LIMIT 1)
+             WHERE operation_id = $3 AND chunk_index = $4
              RETURNING operation_id, chunk_index, shop_id, start_offset, end_offset, first_line, oversized, fence, attempts",
         )
         .bind(owner)
         .bind(now + lease_millis)
-        .bind(now)
-        .fetch_optional(self.pool())
+        .bind(operation_id)
+        .bind(chunk_index)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(row.map(|row| ChunkClaim {
+        let turn: i64 = sqlx::query_scalar(&format!(
+            "UPDATE shops SET claim_turn = {} WHERE id = $1 RETURNING claim_turn",
+            self.dialect.next_claim_turn()
+        ))
+        .bind(row.shop_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE bulk_operations SET claim_turn = $1 WHERE id = $2")
+            .bind(turn)
+            .bind(operation_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(ChunkClaim {
             operation_id: OperationId(row.operation_id),
             chunk_index: row.chunk_index,
             shop_id: ShopId(row.shop_id),
             start_offset: row.start_offset as u64,
             end_offset: row.end_offset as u64,
             first_line: row.first_line as u64,
-            oversized: row.oversized,
+            oversized: row.oversized != 0,
             fence: row.fence,
             attempts: row.attempts,
         }))
@@ -88,13 +116,15 @@ impl Store {
         Ok(renewed == 1)
     }
 
-    /// Gives a claimed chunk back at once, for a failure that was not the chunk's fault (storage
-    /// or database trouble): the attempt is not counted against it.
-    pub async fn release_chunk(&self, claim: &ChunkClaim) -> Result<()> {
+    /// Gives a claimed chunk back at once. A failure that was not the chunk's fault (storage or
+    /// database trouble, a lost race) does not count against it; one that will recur does, so
+    /// that the chunk ends with error lines once it has used up its attempts.
+    pub async fn release_chunk(&self, claim: &ChunkClaim, count_attempt: bool) -> Result<()> {
         sqlx::query(
-            "UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL, attempts = attempts - 1
-             WHERE operation_id = $1 AND chunk_index = $2 AND fence = $3 AND done = 0",
+            "UPDATE bulk_chunks SET lease_owner = NULL, lease_until = NULL, attempts = attempts - $1
+             WHERE operation_id = $2 AND chunk_index = $3 AND fence = $4 AND done = 0",
         )
+        .bind(i64::from(!count_attempt))
         .bind(claim.operation_id.0)
         .bind(claim.chunk_index)
         .bind(claim.fence)
@@ -106,7 +136,7 @@ impl Store {
     /// Records a chunk's results inside the caller's transaction, which also holds the chunk's
     /// catalog writes. Returns false if the fence is stale: the caller must roll back.
     pub async fn commit_chunk(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         claim: &ChunkClaim,
         output: &ChunkOutput,
     ) -> Result<bool> {

@@ -1,28 +1,36 @@
 //! Durable state, through sqlx: shops and their tokens, staged uploads, bulk operations and
-//! their chunks, and the server's own settings. One module per aggregate.
+//! their chunks, the webhook outbox, and the server's own settings. One module per aggregate.
 //!
-//! The embedded default is a SQLite file. Every instant is stored as epoch milliseconds and
-//! every statement uses `$N` placeholders, so the same SQL serves other dialects.
+//! The backend is chosen once, from the database URL: a SQLite file (the embedded default) or
+//! Postgres (many processes on one database). Everything after that goes through sqlx's `Any`
+//! driver, so one body of SQL serves both: instants are epoch milliseconds, flags are 0/1
+//! integers, statements use `$N` placeholders, and the few places where the dialects differ
+//! (how a write transaction starts, row locks for claims) ask [`Dialect`].
 
 pub mod chunks;
+mod dialect;
 pub mod operations;
 pub mod settings;
 pub mod shops;
 pub mod uploads;
 pub mod webhooks;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::ConnectOptions;
+pub use dialect::Dialect;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{ConnectOptions, Executor};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use stevedore_core::Clock;
 
-pub use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-pub type Transaction = sqlx::Transaction<'static, Sqlite>;
+pub use sqlx::any::Any;
+pub use sqlx::{AnyConnection, AnyPool};
+pub type Transaction = sqlx::Transaction<'static, Any>;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -32,6 +40,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    #[error("unsupported database url {0:?}: expected sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
 }
 
 impl From<stevedore_core::operation::UnknownValue> for StoreError {
@@ -40,62 +50,108 @@ impl From<stevedore_core::operation::UnknownValue> for StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether trying the same work again may succeed: a lost race (deadlock, serialization
+    /// failure, a unique key taken by a transaction that committed meanwhile, a busy SQLite
+    /// file) or a lost connection, as opposed to a statement that will always fail.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Database(error) => is_transient(error),
+            _ => false,
+        }
+    }
+}
+
+/// See [`StoreError::is_transient`].
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(error) => {
+            error.is_unique_violation()
+                || matches!(
+                    error.code().as_deref(),
+                    // Postgres: serialization failure, deadlock, lock timeout, admin shutdown.
+                    Some("40001" | "40P01" | "55P03" | "57P01")
+                    // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                    | Some("5" | "6" | "261" | "262" | "517" | "773")
+                )
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        _ => false,
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The database handle shared by every part of a process.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    dialect: Dialect,
     clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
-    /// `connections` bounds the pool; give every engine worker one, plus some for requests.
     pub async fn open_sqlite(path: &Path, clock: Arc<dyn Clock>, connections: u32) -> Result<Self> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|error| StoreError::Database(sqlx::Error::Io(error)))?;
         }
-        Self::connect_with(
-            SqliteConnectOptions::new().filename(path),
-            clock,
-            connections,
-        )
-        .await
+        let url = url_for_sqlite_path(path);
+        Self::open_url(&url, clock, connections).await
     }
 
-    /// Opens a database from a `sqlite:` URL.
+    /// Opens the database a URL names (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`) and
+    /// applies that dialect's migrations. `connections` bounds the pool; give every engine
+    /// worker one, plus some for requests.
     pub async fn open_url(url: &str, clock: Arc<dyn Clock>, connections: u32) -> Result<Self> {
-        Self::connect_with(SqliteConnectOptions::from_str(url)?, clock, connections).await
-    }
-
-    async fn connect_with(
-        options: SqliteConnectOptions,
-        clock: Arc<dyn Clock>,
-        connections: u32,
-    ) -> Result<Self> {
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL with synchronous=NORMAL is durable against process crashes, which is what the
-            // exactly-once guarantee needs; FULL would also survive power loss at a large cost.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true)
-            // SQLite has one writer: a statement that waited for the write lock while a chunk
-            // committed is expected, not a problem worth a warning.
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url)?;
+        let url = match dialect {
+            // Create the file on first use, as the embedded default promises.
+            Dialect::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        // Statements that waited for a lock are expected under load, not worth a warning.
+        let options = AnyConnectOptions::from_str(&url)?
             .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
-        let pool = SqlitePoolOptions::new()
+        let pool = AnyPoolOptions::new()
             .max_connections(connections.max(2))
+            .acquire_timeout(Duration::from_secs(60))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    for statement in dialect.session_setup() {
+                        conn.execute(*statement).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, clock })
+        match dialect {
+            Dialect::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
+            Dialect::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+        }
+        Ok(Self {
+            pool,
+            dialect,
+            clock,
+        })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -106,13 +162,18 @@ impl Store {
         self.clock.now().timestamp_millis()
     }
 
-    /// Starts a write transaction that takes SQLite's write lock at once, so that it never has
-    /// to upgrade a read lock later (which fails immediately under contention instead of waiting).
+    /// Starts a transaction that writes. On SQLite it takes the write lock at once, so that it
+    /// never has to upgrade a read lock later (which fails immediately under contention instead
+    /// of waiting); on Postgres rows are locked as they are written.
     pub async fn begin_write(&self) -> Result<Transaction> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.pool.begin_with(self.dialect.begin_write()).await?)
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+fn url_for_sqlite_path(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
 }

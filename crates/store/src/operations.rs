@@ -1,7 +1,7 @@
 //! Bulk operations: admission under the per-shop cap, reads for polling, and the
 //! operation-level steps (planning, assembly) that one process at a time holds by lease.
 
-use crate::{Result, SqliteConnection, Store, StoreError};
+use crate::{AnyConnection, Result, Store, StoreError};
 use stevedore_core::clock::from_millis;
 use stevedore_core::{BulkOperation, OperationId, OperationType, ShopId};
 
@@ -96,14 +96,17 @@ pub struct ChunkPlan {
 
 impl Store {
     /// Inserts the operation unless the shop already has `cap` non-terminal operations of its
-    /// type. The count and the insert are one statement, and SQLite runs one writer at a time,
-    /// so parallel callers cannot both slip under the cap.
+    /// type. The count and the insert run in one transaction that is the only one admitting for
+    /// this shop (SQLite has one writer; on Postgres the shop's row is locked first), so
+    /// parallel callers cannot both slip under the cap.
     pub async fn admit_operation(
         &self,
         new: &NewOperation,
         cap: usize,
     ) -> Result<std::result::Result<BulkOperation, InProgress>> {
         let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        self.lock_shop(&mut tx, new.shop_id).await?;
         let inserted: Option<OperationRow> = sqlx::query_as(&format!(
             "INSERT INTO bulk_operations (shop_id, operation_type, status, query, api_version, client_identifier,
                  staged_upload_key, input_size, input_md5_hex, created_at)
@@ -122,9 +125,10 @@ impl Store {
         .bind(&new.input_md5_hex)
         .bind(now)
         .bind(cap as i64)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = inserted {
+            tx.commit().await?;
             return Ok(Ok(row.try_into()?));
         }
         let running: Vec<i64> = sqlx::query_scalar(
@@ -134,11 +138,23 @@ impl Store {
         )
         .bind(new.shop_id.0)
         .bind(new.operation_type.as_str())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(Err(InProgress {
             running: running.into_iter().map(OperationId).collect(),
         }))
+    }
+
+    /// Makes the caller's transaction the only one counting or adding rows of this shop.
+    pub(crate) async fn lock_shop(&self, conn: &mut AnyConnection, shop_id: ShopId) -> Result<()> {
+        if let Some(statement) = self.dialect.lock_shop() {
+            sqlx::query(statement)
+                .bind(shop_id.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The shop's operation `id`; another shop's operation is as absent as a missing one.
@@ -180,13 +196,17 @@ impl Store {
         lease_millis: i64,
     ) -> Result<Option<PlanningLease>> {
         let now = self.now_millis();
-        let lease: Option<PlanningLease> = sqlx::query_as(
+        // The outer conditions repeat the inner ones: on Postgres a claimer that waited for the
+        // row re-checks them against what the other claimer wrote.
+        let lease: Option<PlanningLease> = sqlx::query_as(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
-             WHERE id = (SELECT id FROM bulk_operations
-                         WHERE status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
-                         ORDER BY id LIMIT 1)
+             WHERE id = (SELECT o.id FROM bulk_operations o
+                         WHERE o.status = 'CREATED' AND (o.lease_until IS NULL OR o.lease_until < $3)
+                         ORDER BY o.id LIMIT 1{})
+               AND status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
              RETURNING id, staged_upload_key, input_md5_hex",
-        )
+            self.dialect.skip_locked("o")
+        ))
         .bind(owner)
         .bind(now + lease_millis)
         .bind(now)
@@ -238,7 +258,7 @@ impl Store {
             .bind(chunk.start_offset as i64)
             .bind(chunk.end_offset as i64)
             .bind(chunk.first_line as i64)
-            .bind(chunk.oversized)
+            .bind(i64::from(chunk.oversized))
             .execute(&mut *tx)
             .await?;
         }
@@ -253,14 +273,16 @@ impl Store {
         lease_millis: i64,
     ) -> Result<Option<OperationId>> {
         let now = self.now_millis();
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
              WHERE id = (SELECT o.id FROM bulk_operations o
                          WHERE o.status = 'RUNNING' AND (o.lease_until IS NULL OR o.lease_until < $3)
                            AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0)
-                         ORDER BY o.id LIMIT 1)
+                         ORDER BY o.id LIMIT 1{})
+               AND status = 'RUNNING' AND (lease_until IS NULL OR lease_until < $3)
              RETURNING id",
-        )
+            self.dialect.skip_locked("o")
+        ))
         .bind(owner)
         .bind(now + lease_millis)
         .bind(now)
@@ -358,15 +380,17 @@ impl Store {
     pub async fn finish_cancellation(&self) -> Result<Option<OperationId>> {
         let now = self.now_millis();
         let mut tx = self.begin_write().await?;
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE bulk_operations SET status = 'CANCELED', lease_owner = NULL, lease_until = NULL
              WHERE id = (SELECT o.id FROM bulk_operations o WHERE o.status = 'CANCELING'
                            AND (o.lease_until IS NULL OR o.lease_until < $1)
                            AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
                                              AND c.lease_until IS NOT NULL AND c.lease_until >= $1)
-                         ORDER BY o.id LIMIT 1)
+                         ORDER BY o.id LIMIT 1{})
+               AND status = 'CANCELING'
              RETURNING id",
-        )
+            self.dialect.skip_locked("o")
+        ))
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
@@ -382,7 +406,7 @@ impl Store {
     }
 
     /// Writes the `bulk_operations/finish` outbox rows for an operation that just ended.
-    async fn announce_finish(conn: &mut SqliteConnection, id: OperationId, now: i64) -> Result<()> {
+    async fn announce_finish(conn: &mut AnyConnection, id: OperationId, now: i64) -> Result<()> {
         let row: OperationRow = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM bulk_operations WHERE id = $1"
         ))

@@ -1,7 +1,7 @@
 //! Webhook subscriptions and the delivery outbox: rows written with the event they announce,
 //! claimed by dispatchers under a lease, and kept as history once delivered or given up.
 
-use crate::{Result, SqliteConnection, Store};
+use crate::{AnyConnection, Result, Store};
 use stevedore_core::webhook::{finish_payload, BULK_OPERATIONS_FINISH};
 use stevedore_core::{BulkOperation, ShopId};
 
@@ -92,7 +92,7 @@ impl Store {
     /// Writes a `bulk_operations/finish` delivery for every subscription of the operation's shop,
     /// inside the caller's transaction, which also holds the status change it announces.
     pub(crate) async fn enqueue_finish_webhooks(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         operation: &BulkOperation,
         now: i64,
     ) -> Result<()> {
@@ -139,6 +139,7 @@ impl Store {
     ) -> Result<std::result::Result<Subscription, CreateRefused>> {
         let now = self.now_millis();
         let mut tx = self.begin_write().await?;
+        self.lock_shop(&mut tx, shop).await?;
         let held: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM webhook_subscriptions WHERE shop_id = $1")
                 .bind(shop.0)
@@ -232,19 +233,28 @@ impl Store {
         after: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Subscription>> {
-        let topics_json = topics.map(|topics| serde_json::to_string(topics).unwrap_or_default());
-        Ok(sqlx::query_as(&format!(
+        // One placeholder per topic asked for; the topic list is short (an enum's values).
+        let topic_filter = match topics {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_owned(),
+            Some(topics) => format!(
+                " AND topic IN ({})",
+                (0..topics.len())
+                    .map(|index| format!("${}", index + 4))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let sql = format!(
             "SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions
-             WHERE shop_id = $1 AND ($2 IS NULL OR id > $2)
-               AND ($3 IS NULL OR topic IN (SELECT value FROM json_each($3)))
-             ORDER BY id LIMIT $4"
-        ))
-        .bind(shop.0)
-        .bind(after)
-        .bind(topics_json)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?)
+             WHERE shop_id = $1 AND ($2 IS NULL OR id > $2){topic_filter}
+             ORDER BY id LIMIT $3"
+        );
+        let mut query = sqlx::query_as(&sql).bind(shop.0).bind(after).bind(limit);
+        for topic in topics.unwrap_or_default() {
+            query = query.bind(topic);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Claims up to `limit` deliveries that are due and not held by another dispatcher.
@@ -268,13 +278,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
             "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
-             WHERE id IN (SELECT id FROM webhook_deliveries
-                          WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                          ORDER BY next_attempt_at LIMIT $4)
+             WHERE id IN (SELECT d.id FROM webhook_deliveries d
+                          WHERE d.status = 'pending' AND d.next_attempt_at <= $3
+                            AND (d.lease_until IS NULL OR d.lease_until < $3)
+                          ORDER BY d.next_attempt_at LIMIT $4{})
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
              RETURNING id",
-        )
+            self.dialect.skip_locked("d")
+        ))
         .bind(owner)
         .bind(now + lease_millis)
         .bind(now)

@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod backend;
+
+pub use backend::Backend;
+
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +24,7 @@ pub struct TestServer {
     shutdown: CancellationToken,
     workers: tokio::task::JoinSet<()>,
     dir: Arc<tempfile::TempDir>,
+    pub backend: Backend,
     options: Options,
 }
 
@@ -71,7 +76,8 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        Self::start_in(Arc::new(tempfile::tempdir().unwrap()), options).await
+        let backend = Backend::fresh().await;
+        Self::start_in(Arc::new(tempfile::tempdir().unwrap()), backend, options).await
     }
 
     /// Stops this server (its workers finish their step) and starts another on the same data
@@ -79,15 +85,21 @@ impl TestServer {
     pub async fn restart(mut self) -> Self {
         self.shutdown.cancel();
         while self.workers.join_next().await.is_some() {}
-        let (dir, options) = (Arc::clone(&self.dir), self.options.clone());
+        let (dir, backend, options) = (
+            Arc::clone(&self.dir),
+            self.backend.clone(),
+            self.options.clone(),
+        );
         drop(self);
-        Self::start_in(dir, options).await
+        Self::start_in(dir, backend, options).await
     }
 
-    async fn start_in(dir: Arc<tempfile::TempDir>, options: Options) -> Self {
+    async fn start_in(dir: Arc<tempfile::TempDir>, backend: Backend, options: Options) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let mut config = AppConfig::new(dir.path());
+        config.database_url = backend.database_url.clone();
+        config.blob_url = backend.blob_url.clone();
         if let Some(clock) = &options.clock {
             config.clock = Arc::new(clock.clone()) as Arc<dyn Clock>;
         }
@@ -127,6 +139,7 @@ impl TestServer {
             shutdown,
             workers,
             dir,
+            backend,
             options,
         }
     }
