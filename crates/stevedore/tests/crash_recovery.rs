@@ -2,46 +2,14 @@
 //! operation, restarted on the same data directory, finishes the operation with every line
 //! answered exactly once and exactly one product per valid line.
 
-use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use serde_json::Value;
+use std::collections::HashSet;
 use std::time::Duration;
 use stevedore_client::Client;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_stevedore");
-const MUTATION: &str = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id title } userErrors { field message } } }";
-
-/// Starts `stevedore serve` on a free port; returns the process and its base URL.
-fn serve(data_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(BINARY)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--chunk-lines",
-            "25",
-            "--workers",
-            "2",
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("stevedore serve starts");
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let base_url = first_line
-        .split_whitespace()
-        .nth(3)
-        .expect("listening line names the address")
-        .to_owned();
-    (child, base_url)
-}
+use support::process::{all_product_titles, assert_each_line_once, create_shop, serve};
+use support::{Backend, PRODUCT_CREATE};
 
 /// 6,000 lines: most create a product, every 10th has a blank title (a userError, no product),
 /// every 37th is not JSON (an error line).
@@ -63,63 +31,32 @@ fn input() -> (String, usize, usize) {
     (text, lines, valid)
 }
 
-async fn all_product_titles(client: &Client) -> Vec<String> {
-    let mut titles = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let data = client
-            .data(
-                "query($after: String) { products(first: 250, after: $after) { nodes { title } pageInfo { hasNextPage endCursor } } }",
-                json!({"after": after}),
-            )
-            .await
-            .unwrap();
-        let page = &data["products"];
-        titles.extend(
-            page["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|node| node["title"].as_str().unwrap().to_owned()),
-        );
-        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
-            return titles;
-        }
-        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    let created = Command::new(BINARY)
-        .args([
-            "shops",
-            "create",
-            "crash.myshopify.com",
-            "--token",
-            "shpat_crash",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    let backend = Backend::fresh().await;
+    create_shop(dir.path(), &backend, "crash.myshopify.com", "shpat_crash");
+    // On SQLite the restarted server frees what it held before; on a shared database the
+    // leases of the killed process run out, so they are kept short here.
+    let args = [
+        "--chunk-lines",
+        "25",
+        "--workers",
+        "2",
+        "--lease-seconds",
+        "2",
+    ];
 
     let (text, line_count, valid_lines) = input();
     let file = dir.path().join("products.jsonl");
     std::fs::write(&file, &text).unwrap();
 
-    let (mut first, base_url) = serve(dir.path());
+    let (mut first, base_url) = serve(dir.path(), &backend, &args);
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
     let target = client.stage("products.jsonl").await.unwrap();
     client.upload(&target, &file, |_| {}).await.unwrap();
     let id = client
-        .run_mutation(MUTATION, target.key().unwrap())
+        .run_mutation(PRODUCT_CREATE, target.key().unwrap())
         .await
         .unwrap();
 
@@ -144,7 +81,7 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
         "killed after {done_at_kill} of {line_count} lines"
     );
 
-    let (mut second, base_url) = serve(dir.path());
+    let (mut second, base_url) = serve(dir.path(), &backend, &args);
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
     let finished = client
         .wait(&id, Duration::from_millis(20), |_| {})
@@ -158,29 +95,7 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
         .download(finished["url"].as_str().unwrap(), &result)
         .await
         .unwrap();
-    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
-    let mut product_ids = HashSet::new();
-    for line in std::fs::read_to_string(&result).unwrap().lines() {
-        let value: Value = serde_json::from_str(line).unwrap();
-        *seen
-            .entry(value["__lineNumber"].as_u64().unwrap())
-            .or_default() += 1;
-        if let Some(id) = value["data"]["productCreate"]["product"]["id"].as_str() {
-            assert!(
-                product_ids.insert(id.to_owned()),
-                "product {id} reported twice"
-            );
-        }
-    }
-    assert_eq!(seen.len(), line_count, "every line number appears");
-    assert!(
-        seen.values().all(|count| *count == 1),
-        "no line number appears twice"
-    );
-    assert_eq!(
-        seen.keys().copied().collect::<Vec<_>>(),
-        (0..line_count as u64).collect::<Vec<_>>()
-    );
+    let product_ids = assert_each_line_once(&result, line_count);
     assert_eq!(product_ids.len(), valid_lines);
 
     let titles = all_product_titles(&client).await;

@@ -1,0 +1,113 @@
+//! Scale-out: one API server and separate worker processes on one database and one blob store
+//! (Postgres and S3 in CI, the SQLite file and the blob folder otherwise). A worker killed with
+//! SIGKILL mid-run loses nothing: its chunks are taken over when their leases run out, and the
+//! operation ends with every line number exactly once and no product created twice. A worker
+//! asked to stop with SIGTERM finishes what it holds and exits cleanly.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::HashSet;
+use std::process::Child;
+use std::time::Duration;
+use stevedore_client::Client;
+use support::process::{
+    all_product_titles, assert_each_line_once, create_shop, serve, terminate, titled_lines,
+    worker,
+};
+use support::{Backend, PRODUCT_CREATE};
+
+const LINES: usize = 50_000;
+const WORKER: &[&str] = &[
+    "--workers",
+    "2",
+    "--chunk-lines",
+    "250",
+    "--lease-seconds",
+    "2",
+];
+
+/// Polls until the operation has done at least `lines` lines; returns what it read last.
+async fn wait_for_progress(client: &Client, id: &str, lines: usize) -> Value {
+    loop {
+        let operation = client.operation(id).await.unwrap();
+        let done: usize = operation["objectCount"].as_str().unwrap().parse().unwrap();
+        if done >= lines || operation["status"] != "RUNNING" && operation["status"] != "CREATED" {
+            return operation;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits for a process to exit by itself, for at most `limit`.
+async fn exits_within(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "the process did not exit within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_killed_or_stopped_mid_run_lose_and_repeat_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Backend::fresh().await;
+    create_shop(dir.path(), &backend, "scale.myshopify.com", "shpat_scale");
+    let (mut api, base_url) = serve(dir.path(), &backend, &["--no-worker"]);
+    let mut killed = worker(dir.path(), &backend, WORKER);
+    let mut stopped = worker(dir.path(), &backend, WORKER);
+
+    let file = dir.path().join("products.jsonl");
+    std::fs::write(&file, titled_lines(LINES, "Scale board")).unwrap();
+    let client = Client::new(&base_url, "2026-01", "shpat_scale");
+    let target = client.stage("products.jsonl").await.unwrap();
+    client.upload(&target, &file, |_| {}).await.unwrap();
+    let id = client
+        .run_mutation(PRODUCT_CREATE, target.key().unwrap())
+        .await
+        .unwrap();
+
+    let at_kill = wait_for_progress(&client, &id, LINES / 10).await;
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    assert_eq!(at_kill["status"], "RUNNING", "killed mid-run: {at_kill}");
+
+    // A replacement joins, and the survivor is asked to stop while it is busy.
+    let mut replacement = worker(dir.path(), &backend, WORKER);
+    let at_stop = wait_for_progress(&client, &id, LINES / 2).await;
+    assert_eq!(at_stop["status"], "RUNNING", "stopped mid-run: {at_stop}");
+    terminate(&stopped);
+    let status = exits_within(&mut stopped, Duration::from_secs(60)).await;
+    assert!(status.success(), "SIGTERM ends a worker cleanly: {status}");
+
+    let finished = tokio::time::timeout(
+        Duration::from_secs(600),
+        client.wait(&id, Duration::from_millis(50), |_| {}),
+    )
+    .await
+    .expect("the operation finishes")
+    .unwrap();
+    assert_eq!(finished["status"], "COMPLETED", "{finished}");
+    assert_eq!(finished["objectCount"], LINES.to_string());
+
+    let result = dir.path().join("result.jsonl");
+    client
+        .download(finished["url"].as_str().unwrap(), &result)
+        .await
+        .unwrap();
+    let product_ids = assert_each_line_once(&result, LINES);
+    assert_eq!(product_ids.len(), LINES, "every line created its product");
+    let titles = all_product_titles(&client).await;
+    assert_eq!(titles.len(), LINES, "no product was created twice");
+    assert_eq!(titles.iter().collect::<HashSet<_>>().len(), LINES);
+
+    terminate(&replacement);
+    assert!(exits_within(&mut replacement, Duration::from_secs(60))
+        .await
+        .success());
+    api.kill().unwrap();
+    api.wait().unwrap();
+}

@@ -1,0 +1,141 @@
+//! `stevedore` processes started from the built binary, as an operator would start them, and the
+//! checks every multi-process test makes of what they produced.
+
+use super::Backend;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use stevedore_client::Client;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_stevedore");
+
+/// `stevedore <args>` on `data_dir` and `backend`, quiet unless something goes wrong.
+pub fn stevedore(args: &[&str], data_dir: &Path, backend: &Backend) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(backend.args())
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Creates a shop with a known token.
+pub fn create_shop(data_dir: &Path, backend: &Backend, domain: &str, token: &str) {
+    let created = stevedore(
+        &["shops", "create", domain, "--token", token],
+        data_dir,
+        backend,
+    )
+    .output()
+    .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
+/// Starts `stevedore serve <args>` on a free port; returns the process and its base URL.
+pub fn serve(data_dir: &Path, backend: &Backend, args: &[&str]) -> (Child, String) {
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut child = stevedore(&all, data_dir, backend)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("stevedore serve starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let base_url = first_line
+        .split_whitespace()
+        .nth(3)
+        .unwrap_or_else(|| panic!("listening line names the address: {first_line:?}"))
+        .to_owned();
+    (child, base_url)
+}
+
+/// Starts `stevedore worker <args>`.
+pub fn worker(data_dir: &Path, backend: &Backend, args: &[&str]) -> Child {
+    let mut all = vec!["worker"];
+    all.extend_from_slice(args);
+    stevedore(&all, data_dir, backend)
+        .spawn()
+        .expect("stevedore worker starts")
+}
+
+/// Asks a process to stop as `systemd` or Kubernetes would, with SIGTERM.
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// `n` product-creating lines with distinct titles.
+pub fn titled_lines(n: usize, prefix: &str) -> String {
+    (0..n)
+        .map(|i| format!("{{\"input\":{{\"title\":\"{prefix} {i}\"}}}}\n"))
+        .collect()
+}
+
+/// Every product title of the client's shop, page by page.
+pub async fn all_product_titles(client: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = client
+            .data(
+                "query($after: String) { products(first: 250, after: $after) { nodes { title } pageInfo { hasNextPage endCursor } } }",
+                json!({"after": after}),
+            )
+            .await
+            .unwrap();
+        let page = &data["products"];
+        titles.extend(
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|node| node["title"].as_str().unwrap().to_owned()),
+        );
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return titles;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+/// Reads a result file and asserts that line numbers 0..line_count each appear exactly once and
+/// no product is reported twice; returns the ids of the products it reports.
+pub fn assert_each_line_once(result: &Path, line_count: usize) -> HashSet<String> {
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut product_ids = HashSet::new();
+    for line in std::fs::read_to_string(result).unwrap().lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        *seen
+            .entry(value["__lineNumber"].as_u64().unwrap())
+            .or_default() += 1;
+        if let Some(id) = value["data"]["productCreate"]["product"]["id"].as_str() {
+            assert!(
+                product_ids.insert(id.to_owned()),
+                "product {id} reported twice"
+            );
+        }
+    }
+    assert!(
+        seen.values().all(|count| *count == 1),
+        "no line number appears twice"
+    );
+    assert_eq!(
+        seen.keys().copied().collect::<Vec<_>>(),
+        (0..line_count as u64).collect::<Vec<_>>(),
+        "every line number appears"
+    );
+    product_ids
+}
