@@ -41,6 +41,21 @@ impl Backend {
         self.blob_url.is_some()
     }
 
+    /// Opens this backend's database directly (migrated), for tests of the store itself.
+    pub async fn open_store(
+        &self,
+        data_dir: &std::path::Path,
+        clock: std::sync::Arc<dyn stevedore_core::Clock>,
+    ) -> stevedore_store::Store {
+        match &self.database_url {
+            Some(url) => stevedore_store::Store::open_url(url, clock, 8).await,
+            None => {
+                stevedore_store::Store::open_sqlite(&data_dir.join("stevedore.db"), clock, 8).await
+            }
+        }
+        .unwrap()
+    }
+
     /// Command-line flags that point a `stevedore` process at this backend.
     pub fn args(&self) -> Vec<String> {
         let mut args = Vec::new();

@@ -1,0 +1,153 @@
+//! How chunks are handed out, on the store the tests run on: fairly across shops and
+//! operations, and never to two holders at once — a lease that runs out is taken over, and the
+//! old holder can neither renew it nor commit under it.
+
+mod support;
+
+use std::sync::Arc;
+use stevedore_core::{ManualClock, OperationId, OperationType, ShopId};
+use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
+use stevedore_store::operations::{ChunkPlan, NewOperation};
+use stevedore_store::Store;
+use support::Backend;
+
+async fn shop(store: &Store, domain: &str) -> ShopId {
+    store
+        .create_shop_token(domain, &format!("shpat_{domain}"), &[], "hush", false)
+        .await
+        .unwrap()
+        .id
+}
+
+/// Admits an operation of `chunks` ten-line chunks and plans it, as a worker would.
+async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> OperationId {
+    let new = NewOperation {
+        shop_id,
+        operation_type: OperationType::Mutation,
+        query: support::PRODUCT_CREATE.to_owned(),
+        api_version: "2026-01".to_owned(),
+        client_identifier: None,
+        staged_upload_key: Some(format!("tmp/{shop_id}/bulk/x/f.jsonl")),
+        input_size: Some(chunks * 100),
+        input_md5_hex: None,
+    };
+    let operation = store.admit_operation(&new, 100).await.unwrap().unwrap();
+    let planning = store.claim_planning("planner", 30_000).await.unwrap().unwrap();
+    assert_eq!(planning.id, operation.id.0);
+    let plan: Vec<ChunkPlan> = (0..chunks)
+        .map(|index| ChunkPlan {
+            start_offset: index * 100,
+            end_offset: (index + 1) * 100,
+            first_line: index * 10,
+            oversized: false,
+        })
+        .collect();
+    assert!(store
+        .start_operation(operation.id, "planner", chunks * 10, None, &plan)
+        .await
+        .unwrap());
+    operation.id
+}
+
+/// Commits a claimed chunk with ten result lines, as an executor would; false if the claim
+/// was no longer current.
+async fn commit(store: &Store, claim: &ChunkClaim) -> bool {
+    let output = ChunkOutput {
+        jsonl: b"{}\n".repeat(10),
+        lines: 10,
+        error_lines: 0,
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    let committed = Store::commit_chunk(&mut tx, claim, &output).await.unwrap();
+    tx.commit().await.unwrap();
+    committed
+}
+
+#[tokio::test]
+async fn a_small_operation_of_another_shop_is_served_between_five_large_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(chrono::Utc::now());
+    let store = Backend::fresh()
+        .await
+        .open_store(dir.path(), Arc::new(clock.clone()))
+        .await;
+    let busy = shop(&store, "busy.myshopify.com").await;
+    let mut large = Vec::new();
+    for _ in 0..5 {
+        large.push(running_operation(&store, busy, 40).await);
+    }
+    let quiet = shop(&store, "quiet.myshopify.com").await;
+    // Ten lines in ten one-line chunks, so it needs ten turns of its own.
+    let small = running_operation(&store, quiet, 10).await;
+
+    let mut turns = Vec::new();
+    while let Some(claim) = store.claim_chunk("worker", 30_000).await.unwrap() {
+        assert!(commit(&store, &claim).await);
+        turns.push(claim.operation_id);
+    }
+    assert_eq!(turns.len(), 5 * 40 + 10, "every chunk is handed out once");
+
+    // The quiet shop gets every other turn while it has work: its last chunk comes by turn 20,
+    // not after the busy shop's 200.
+    let last_small_turn = turns.iter().rposition(|id| *id == small).unwrap();
+    assert!(
+        last_small_turn < 20,
+        "the small operation finished at turn {last_small_turn}: {turns:?}"
+    );
+    // Within the busy shop, its operations take turns too: in its first ten turns each of
+    // its five operations is served twice.
+    let busy_turns: Vec<_> = turns.iter().filter(|id| **id != small).take(10).collect();
+    for operation in &large {
+        assert_eq!(
+            busy_turns.iter().filter(|id| **id == operation).count(),
+            2,
+            "{busy_turns:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_old_holder_cannot_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(chrono::Utc::now());
+    let store = Backend::fresh()
+        .await
+        .open_store(dir.path(), Arc::new(clock.clone()))
+        .await;
+    let shop_id = shop(&store, "lease.myshopify.com").await;
+    let operation = running_operation(&store, shop_id, 1).await;
+
+    let old = store.claim_chunk("old", 1_000).await.unwrap().unwrap();
+    assert_eq!(old.operation_id, operation);
+    assert_eq!(
+        store.claim_chunk("new", 1_000).await.unwrap(),
+        None,
+        "a held chunk is not handed out again"
+    );
+    assert!(store.renew_chunk_lease(&old, 1_000).await.unwrap());
+
+    clock.advance(chrono::TimeDelta::milliseconds(1_001));
+    let new = store.claim_chunk("new", 1_000).await.unwrap().unwrap();
+    assert_eq!(
+        (new.operation_id, new.chunk_index),
+        (old.operation_id, old.chunk_index)
+    );
+    assert!(new.fence > old.fence);
+    assert_eq!(new.attempts, old.attempts + 1);
+
+    assert!(
+        !store.renew_chunk_lease(&old, 1_000).await.unwrap(),
+        "the old holder cannot renew"
+    );
+    assert!(
+        !commit(&store, &old).await,
+        "the old holder's late commit is rejected"
+    );
+    assert!(commit(&store, &new).await, "the new holder commits");
+    let counted = store.operation(shop_id, operation).await.unwrap().unwrap();
+    assert_eq!(counted.object_count, 10, "the chunk's lines count once");
+    assert!(
+        !commit(&store, &new).await,
+        "a chunk commits once, even for its holder"
+    );
+}
