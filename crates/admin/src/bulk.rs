@@ -1,7 +1,7 @@
 //! Bulk operations in the schema: the `BulkOperation` object, `bulkOperation(id:)`,
 //! `currentBulkOperation`, and `bulkOperationRunMutation`.
 
-use crate::services::Services;
+use crate::services::{Access, Services};
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_core::limits::result_url_ttl;
@@ -80,7 +80,11 @@ pub struct BulkOperationObject(pub BulkOperation);
 impl BulkOperationObject {
     /// The signed link to a result object, valid seven days from when the operation ended
     /// (its creation, for one that never completed); None once that has passed.
-    fn link(&self, ctx: &Context<'_>, key: Option<&str>) -> async_graphql::Result<Option<Url>> {
+    async fn link(
+        &self,
+        ctx: &Context<'_>,
+        key: Option<&str>,
+    ) -> async_graphql::Result<Option<Url>> {
         let Some(key) = key else {
             return Ok(None);
         };
@@ -89,11 +93,14 @@ impl BulkOperationObject {
             return Ok(None);
         }
         let services = ctx.data::<Arc<Services>>()?;
-        Ok(Some(Url(services.signed_link(
-            "GET",
-            key,
-            expires.timestamp(),
-        ))))
+        let link = services
+            .link(Access::Download, key, expires.timestamp())
+            .await
+            .map_err(|error| {
+                tracing::error!(blob.key = key, %error, "could not sign a result link");
+                async_graphql::Error::new("Internal error: the result link could not be signed.")
+            })?;
+        Ok(Some(Url(link)))
     }
 }
 
@@ -134,13 +141,13 @@ impl BulkOperationObject {
         if self.0.status != OperationStatus::Completed {
             return Ok(None);
         }
-        self.link(ctx, self.0.result_key.as_deref())
+        self.link(ctx, self.0.result_key.as_deref()).await
     }
     async fn partial_data_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Url>> {
         if self.0.status != OperationStatus::Failed {
             return Ok(None);
         }
-        self.link(ctx, self.0.partial_result_key.as_deref())
+        self.link(ctx, self.0.partial_result_key.as_deref()).await
     }
     async fn query(&self) -> &str {
         &self.0.query

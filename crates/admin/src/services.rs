@@ -4,7 +4,8 @@
 use crate::executor::EmbeddedExecutor;
 use crate::schema::AdminSchema;
 use std::sync::Arc;
-use stevedore_blob::Signer;
+use std::time::Duration;
+use stevedore_blob::{PresignMethod, Signer};
 use stevedore_catalog::CatalogDb;
 use stevedore_core::ApiVersion;
 use stevedore_engine::Engine;
@@ -26,19 +27,46 @@ impl Services {
         format!("{}/staged-uploads", self.public_url)
     }
 
-    /// A link to `key` that allows `method` until `expires_unix`.
-    pub fn signed_link(&self, method: &str, key: &str, expires_unix: i64) -> String {
-        let signature = self.signer.sign_link(method, key, expires_unix);
-        let route = if method == "PUT" {
-            "staged-uploads"
-        } else {
-            "bulk-results"
+    /// A link to `key` that allows `access` until `expires_unix`: presigned by the blob store
+    /// when it can sign (S3, GCS, Azure: clients then upload and download straight from the
+    /// bucket), otherwise signed by this server and served by its own routes.
+    pub async fn link(
+        &self,
+        access: Access,
+        key: &str,
+        expires_unix: i64,
+    ) -> Result<String, stevedore_blob::BlobError> {
+        let blobs = self.engine.blobs();
+        if blobs.can_presign() {
+            let now = self.engine.store().clock().now().timestamp();
+            let expires_in = Duration::from_secs(expires_unix.saturating_sub(now).max(1) as u64);
+            let method = match access {
+                Access::Download => PresignMethod::Get,
+                Access::Upload => PresignMethod::Put,
+            };
+            if let Some(url) = blobs.presigned_url(method, key, expires_in).await? {
+                return Ok(url.to_string());
+            }
+        }
+        let (method, route) = match access {
+            Access::Download => ("GET", "bulk-results"),
+            Access::Upload => ("PUT", "staged-uploads"),
         };
-        format!(
+        let signature = self.signer.sign_link(method, key, expires_unix);
+        Ok(format!(
             "{}/{route}/{key}?expires={expires_unix}&signature={signature}",
             self.public_url
-        )
+        ))
     }
+}
+
+/// What a link lets its holder do with one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Download a result.
+    Download,
+    /// Upload a staged input with PUT.
+    Upload,
 }
 
 /// Runs an Admin API request for an authenticated caller.

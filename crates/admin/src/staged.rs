@@ -1,6 +1,6 @@
 //! `stagedUploadsCreate`: signed targets for uploading a bulk mutation's JSONL input.
 
-use crate::services::Services;
+use crate::services::{Access, Services};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use std::sync::Arc;
 use stevedore_blob::PostPolicy;
@@ -134,60 +134,62 @@ impl StagedUploadMutation {
                 user_errors,
             });
         }
-        let targets = input
-            .into_iter()
-            .map(|target| {
-                let key = format!(
-                    "{}{}/{}",
-                    stevedore_engine::coordinator::staged_prefix(shop),
-                    uuid::Uuid::new_v4(),
-                    safe_filename(&target.filename)
-                );
-                match target.http_method {
-                    StagedUploadHttpMethodType::Post => {
-                        let policy = PostPolicy::issue(
-                            &services.signer,
-                            services.engine.blobs().bucket(),
-                            &key,
-                            &target.mime_type,
-                            MAX_STAGED_FILE_BYTES,
-                            now,
-                            now + upload_policy_ttl(),
-                        );
-                        StagedMediaUploadTarget {
-                            url: Some(Url(services.upload_url())),
-                            resource_url: Some(Url(services.upload_url())),
-                            parameters: policy
-                                .parameters
-                                .into_iter()
-                                .map(|(name, value)| StagedUploadParameter { name, value })
-                                .collect(),
-                        }
-                    }
-                    StagedUploadHttpMethodType::Put => {
-                        let link = services.signed_link(
-                            "PUT",
-                            &key,
-                            now.timestamp() + PUT_URL_TTL_SECONDS,
-                        );
-                        StagedMediaUploadTarget {
-                            url: Some(Url(link.clone())),
-                            resource_url: Some(Url(link)),
-                            parameters: vec![
-                                StagedUploadParameter {
-                                    name: "content_type".into(),
-                                    value: target.mime_type,
-                                },
-                                StagedUploadParameter {
-                                    name: "acl".into(),
-                                    value: "private".into(),
-                                },
-                            ],
-                        }
+        let mut targets = Vec::with_capacity(input.len());
+        for target in input {
+            let key = format!(
+                "{}{}/{}",
+                stevedore_engine::coordinator::staged_prefix(shop),
+                uuid::Uuid::new_v4(),
+                safe_filename(&target.filename)
+            );
+            targets.push(match target.http_method {
+                StagedUploadHttpMethodType::Post => {
+                    let policy = PostPolicy::issue(
+                        &services.signer,
+                        services.engine.blobs().bucket(),
+                        &key,
+                        &target.mime_type,
+                        MAX_STAGED_FILE_BYTES,
+                        now,
+                        now + upload_policy_ttl(),
+                    );
+                    StagedMediaUploadTarget {
+                        url: Some(Url(services.upload_url())),
+                        resource_url: Some(Url(services.upload_url())),
+                        parameters: policy
+                            .parameters
+                            .into_iter()
+                            .map(|(name, value)| StagedUploadParameter { name, value })
+                            .collect(),
                     }
                 }
-            })
-            .collect();
+                StagedUploadHttpMethodType::Put => {
+                    let link = services
+                        .link(Access::Upload, &key, now.timestamp() + PUT_URL_TTL_SECONDS)
+                        .await
+                        .map_err(|error| {
+                            tracing::error!(blob.key = %key, %error, "could not sign an upload link");
+                            async_graphql::Error::new(
+                                "Internal error: the upload link could not be signed.",
+                            )
+                        })?;
+                    StagedMediaUploadTarget {
+                        url: Some(Url(link.clone())),
+                        resource_url: Some(Url(link)),
+                        parameters: vec![
+                            StagedUploadParameter {
+                                name: "content_type".into(),
+                                value: target.mime_type,
+                            },
+                            StagedUploadParameter {
+                                name: "acl".into(),
+                                value: "private".into(),
+                            },
+                        ],
+                    }
+                }
+            });
+        }
         Ok(StagedUploadsCreatePayload {
             staged_targets: Some(targets),
             user_errors: vec![],

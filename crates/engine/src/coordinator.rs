@@ -70,8 +70,8 @@ impl<E: Executor> Engine<E> {
         if !key.starts_with(&staged_prefix(request.shop_id)) {
             return Err(BulkUserError::no_such_file().into());
         }
-        let size = match self.blobs.head(key).await {
-            Ok(Some(version)) => version.size,
+        let version = match self.blobs.head(key).await {
+            Ok(Some(version)) => version,
             Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => {
                 return Err(BulkUserError::no_such_file().into())
             }
@@ -80,6 +80,7 @@ impl<E: Executor> Engine<E> {
                 return Err(BulkUserError::internal_file_server_error().into());
             }
         };
+        let size = version.size;
         if size == 0 {
             return Err(BulkUserError::empty_file().into());
         }
@@ -104,6 +105,7 @@ impl<E: Executor> Engine<E> {
             staged_upload_key: Some(key.to_owned()),
             input_size: Some(size),
             input_md5_hex: md5,
+            input_etag: version.e_tag,
         };
         let cap = request.api_version.concurrent_operations_per_type();
         match self.store.admit_operation(&new, cap).await? {

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use md5::{Digest, Md5};
 use std::sync::Arc;
 use std::time::Duration;
-use stevedore_blob::BlobError;
+use stevedore_blob::{BlobError, PutAttributes};
 use stevedore_core::limits::MAX_STAGED_FILE_BYTES;
 use stevedore_core::{ErrorCode, OperationId};
 use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
@@ -81,9 +81,18 @@ impl<E: Executor> Engine<E> {
         let Some(key) = planning.staged_upload_key.as_deref() else {
             return self.fail(id, "the operation has no staged input").await;
         };
-        let (version, mut stream) = match self.blobs.get_stream(key, None).await {
+        let (version, mut stream) = match self
+            .blobs
+            .get_stream(key, planning.input_etag.as_deref())
+            .await
+        {
             Ok(found) => found,
             Err(BlobError::NotFound(_)) => return self.fail(id, "the staged input is gone").await,
+            Err(BlobError::Changed(_)) => {
+                return self
+                    .fail(id, "the staged input changed after admission")
+                    .await
+            }
             Err(error) => return Err(error.into()),
         };
         let mut planner = ChunkPlanner::new(self.config.chunk_limits);
@@ -335,9 +344,14 @@ impl<E: Executor> Engine<E> {
                     .map(|bytes| (bytes::Bytes::from(bytes), results)),
             )
         });
+        // Served straight from a bucket, the object carries the headers the server would send.
+        let attributes = PutAttributes {
+            content_type: Some("application/jsonl".to_owned()),
+            content_disposition: Some(format!("attachment; filename=\"bulk-{id}.jsonl\"")),
+        };
         let stored = self
             .blobs
-            .put_stream(&key, Box::pin(stream), u64::MAX)
+            .put_stream_with(&key, Box::pin(stream), u64::MAX, &attributes)
             .await?;
         if self
             .store

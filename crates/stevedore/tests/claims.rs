@@ -30,6 +30,7 @@ async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> Opera
         staged_upload_key: Some(format!("tmp/{shop_id}/bulk/x/f.jsonl")),
         input_size: Some(chunks * 100),
         input_md5_hex: None,
+        input_etag: None,
     };
     let operation = store.admit_operation(&new, 100).await.unwrap().unwrap();
     let planning = store.claim_planning("planner", 30_000).await.unwrap().unwrap();

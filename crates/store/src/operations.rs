@@ -59,6 +59,8 @@ pub struct NewOperation {
     pub staged_upload_key: Option<String>,
     pub input_size: Option<u64>,
     pub input_md5_hex: Option<String>,
+    /// The staged object's version when it was admitted; the operation runs over exactly it.
+    pub input_etag: Option<String>,
 }
 
 /// Admission refused: the shop already has `cap` non-terminal operations of this type.
@@ -74,6 +76,8 @@ pub struct PlanningLease {
     pub staged_upload_key: Option<String>,
     /// The MD5 of the staged file when the operation was admitted, if it was uploaded here.
     pub input_md5_hex: Option<String>,
+    /// The staged object's version when the operation was admitted.
+    pub input_etag: Option<String>,
 }
 
 /// What workers need to run an operation's chunks.
@@ -109,8 +113,8 @@ impl Store {
         self.lock_shop(&mut tx, new.shop_id).await?;
         let inserted: Option<OperationRow> = sqlx::query_as(&format!(
             "INSERT INTO bulk_operations (shop_id, operation_type, status, query, api_version, client_identifier,
-                 staged_upload_key, input_size, input_md5_hex, created_at)
-             SELECT $1, $2, 'CREATED', $3, $4, $5, $6, $7, $8, $9
+                 staged_upload_key, input_size, input_md5_hex, created_at, input_etag)
+             SELECT $1, $2, 'CREATED', $3, $4, $5, $6, $7, $8, $9, $11
              WHERE (SELECT COUNT(*) FROM bulk_operations
                     WHERE shop_id = $1 AND operation_type = $2 AND status IN ('CREATED', 'RUNNING', 'CANCELING')) < $10
              RETURNING {COLUMNS}"
@@ -125,6 +129,7 @@ impl Store {
         .bind(&new.input_md5_hex)
         .bind(now)
         .bind(cap as i64)
+        .bind(&new.input_etag)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = inserted {
@@ -204,7 +209,7 @@ impl Store {
                          WHERE o.status = 'CREATED' AND (o.lease_until IS NULL OR o.lease_until < $3)
                          ORDER BY o.id LIMIT 1{})
                AND status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
-             RETURNING id, staged_upload_key, input_md5_hex",
+             RETURNING id, staged_upload_key, input_md5_hex, input_etag",
             self.dialect.skip_locked("o")
         ))
         .bind(owner)
