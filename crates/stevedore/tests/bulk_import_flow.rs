@@ -299,6 +299,35 @@ async fn product_update_and_collection_create_run_in_bulk() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn one_title_on_every_line_gets_distinct_handles_across_parallel_chunks() {
+    // Two workers run 20-line chunks at once, all allocating handles from one base: on
+    // Postgres they race for the same handles, and a lost race re-runs the chunk rather than
+    // failing a line.
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 20,
+        ..Default::default()
+    })
+    .await;
+    let input = "{\"input\":{\"title\":\"Same board\"}}\n".repeat(400);
+    let (operation, lines) = server.import(&input, PRODUCT_CREATE).await;
+    assert_eq!(operation["objectCount"], "400");
+    let mut handles = std::collections::HashSet::new();
+    for line in &lines {
+        assert_eq!(line["data"]["productCreate"]["userErrors"], json!([]), "{line}");
+        let id = line["data"]["productCreate"]["product"]["id"].as_str().unwrap();
+        let product = server
+            .graphql(
+                "query($id: ID!) { product(id: $id) { handle } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert!(handles.insert(product["data"]["product"]["handle"].as_str().unwrap().to_owned()));
+    }
+    assert!(handles.contains("same-board"));
+    assert!(handles.contains("same-board-399"), "{handles:?}");
+}
+
 #[tokio::test]
 async fn a_tampered_result_link_is_refused() {
     let server = TestServer::start().await;
