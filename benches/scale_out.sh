@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+export PGOPTIONS="-c client_min_messages=warning"
 DATABASE=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 LINES=${BENCH_LINES:-100000}
 WORKERS=${BENCH_WORKERS:-"1 2"}

@@ -57,8 +57,10 @@ impl ChunkTransaction {
 
     /// Runs one statement (a savepoint command) on the chunk's connection.
     pub async fn execute(&self, statement: &'static str) -> Result<(), sqlx::Error> {
-        self.run(move |conn| Box::pin(async move { sqlx::query(statement).execute(conn).await.map(drop) }))
-            .await
+        self.run(move |conn| {
+            Box::pin(async move { sqlx::query(statement).execute(conn).await.map(drop) })
+        })
+        .await
     }
 
     /// The first database error a line met, if any.

@@ -197,7 +197,8 @@ impl<E: Executor> Engine<E> {
                 .await
             }
             Err(error) => {
-                let count_attempt = matches!(&error, StepError::Executor(error) if !error.transient);
+                let count_attempt =
+                    matches!(&error, StepError::Executor(error) if !error.transient);
                 if let Err(release_error) = self.store.release_chunk(&claim, count_attempt).await {
                     tracing::warn!(%release_error, "could not give a chunk back; its lease will expire");
                 }

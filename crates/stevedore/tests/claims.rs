@@ -33,7 +33,11 @@ async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> Opera
         input_etag: None,
     };
     let operation = store.admit_operation(&new, 100).await.unwrap().unwrap();
-    let planning = store.claim_planning("planner", 30_000).await.unwrap().unwrap();
+    let planning = store
+        .claim_planning("planner", 30_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(planning.id, operation.id.0);
     let plan: Vec<ChunkPlan> = (0..chunks)
         .map(|index| ChunkPlan {

@@ -12,8 +12,7 @@ use std::process::Child;
 use std::time::Duration;
 use stevedore_client::Client;
 use support::process::{
-    all_product_titles, assert_each_line_once, create_shop, serve, terminate, titled_lines,
-    worker,
+    all_product_titles, assert_each_line_once, create_shop, serve, terminate, titled_lines, worker,
 };
 use support::{Backend, PRODUCT_CREATE};
 
@@ -46,7 +45,10 @@ async fn exits_within(child: &mut Child, limit: Duration) -> std::process::ExitS
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(started.elapsed() < limit, "the process did not exit within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "the process did not exit within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

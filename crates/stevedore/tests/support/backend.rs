@@ -74,7 +74,9 @@ async fn fresh_schema(base: &str, unique: &str) -> String {
     let schema = format!("stevedore_test_{unique}");
     let mut conn = sqlx::PgConnection::connect(base)
         .await
-        .unwrap_or_else(|error| panic!("STEVEDORE_TEST_DATABASE_URL is set but unreachable: {error}"));
+        .unwrap_or_else(|error| {
+            panic!("STEVEDORE_TEST_DATABASE_URL is set but unreachable: {error}")
+        });
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
         .execute(&mut conn)
         .await

@@ -343,10 +343,20 @@ pub fn product_lines(n: usize) -> String {
 
 /// The object key a signed PUT URL uploads to: its `stagedUploadPath`.
 pub fn key_of_put_url(url: &str) -> &str {
-    url.split("/staged-uploads/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
+    // `…/staged-uploads/<key>?…` from this server, `…/<bucket>/<prefix>/<key>?…` presigned by
+    // a bucket: either way the key is the path from its `tmp/` on.
+    let path = url.split('?').next().unwrap();
+    &path[path.find("/tmp/").expect("a staged key in the URL") + 1..]
+}
+
+/// The same link with its signature changed, for this server's links and presigned ones.
+pub fn tamper_signature(url: &str) -> String {
+    let (name, at) = ["X-Amz-Signature=", "signature="]
+        .iter()
+        .find_map(|name| url.find(name).map(|at| (*name, at)))
+        .expect("a signed link");
+    let start = at + name.len();
+    let original = &url[start..start + 1];
+    let replacement = if original == "0" { "1" } else { "0" };
+    format!("{}{replacement}{}", &url[..start], &url[start + 1..])
 }
