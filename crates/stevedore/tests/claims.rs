@@ -54,6 +54,17 @@ async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> Opera
     operation.id
 }
 
+/// A migrated store on the backend the tests run on, with a clock the test moves.
+async fn store_with_clock() -> (tempfile::TempDir, ManualClock, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(chrono::Utc::now());
+    let store = Backend::fresh()
+        .await
+        .open_store(dir.path(), Arc::new(clock.clone()))
+        .await;
+    (dir, clock, store)
+}
+
 /// Commits a claimed chunk with ten result lines, as an executor would; false if the claim
 /// was no longer current.
 async fn commit(store: &Store, claim: &ChunkClaim) -> bool {
@@ -70,12 +81,7 @@ async fn commit(store: &Store, claim: &ChunkClaim) -> bool {
 
 #[tokio::test]
 async fn a_small_operation_of_another_shop_is_served_between_five_large_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(chrono::Utc::now());
-    let store = Backend::fresh()
-        .await
-        .open_store(dir.path(), Arc::new(clock.clone()))
-        .await;
+    let (_dir, _clock, store) = store_with_clock().await;
     let busy = shop(&store, "busy.myshopify.com").await;
     let mut large = Vec::new();
     for _ in 0..5 {
@@ -113,12 +119,7 @@ async fn a_small_operation_of_another_shop_is_served_between_five_large_ones() {
 
 #[tokio::test]
 async fn an_expired_lease_is_taken_over_and_the_old_holder_cannot_commit() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(chrono::Utc::now());
-    let store = Backend::fresh()
-        .await
-        .open_store(dir.path(), Arc::new(clock.clone()))
-        .await;
+    let (_dir, clock, store) = store_with_clock().await;
     let shop_id = shop(&store, "lease.myshopify.com").await;
     let operation = running_operation(&store, shop_id, 1).await;
 

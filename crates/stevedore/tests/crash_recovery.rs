@@ -5,10 +5,9 @@
 mod support;
 
 use serde_json::Value;
-use std::collections::HashSet;
 use std::time::Duration;
 use stevedore_client::Client;
-use support::process::{all_product_titles, assert_each_line_once, create_shop, serve};
+use support::process::{assert_completed_exactly_once, create_shop, serve};
 use support::{Backend, PRODUCT_CREATE};
 
 /// 6,000 lines: most create a product, every 10th has a blank title (a userError, no product),
@@ -83,28 +82,7 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
 
     let (mut second, base_url) = serve(dir.path(), &backend, &args);
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
-    let finished = client
-        .wait(&id, Duration::from_millis(20), |_| {})
-        .await
-        .unwrap();
-    assert_eq!(finished["status"], "COMPLETED", "{finished}");
-    assert_eq!(finished["objectCount"], line_count.to_string());
-
-    let result = dir.path().join("result.jsonl");
-    client
-        .download(finished["url"].as_str().unwrap(), &result)
-        .await
-        .unwrap();
-    let product_ids = assert_each_line_once(&result, line_count);
-    assert_eq!(product_ids.len(), valid_lines);
-
-    let titles = all_product_titles(&client).await;
-    assert_eq!(
-        titles.len(),
-        valid_lines,
-        "one product per valid line, none duplicated by the re-run"
-    );
-    assert_eq!(titles.iter().collect::<HashSet<_>>().len(), valid_lines);
+    assert_completed_exactly_once(&client, &id, dir.path(), line_count, valid_lines).await;
 
     second.kill().unwrap();
     second.wait().unwrap();

@@ -7,12 +7,11 @@
 mod support;
 
 use serde_json::Value;
-use std::collections::HashSet;
 use std::process::Child;
 use std::time::Duration;
 use stevedore_client::Client;
 use support::process::{
-    all_product_titles, assert_each_line_once, create_shop, serve, terminate, titled_lines, worker,
+    assert_completed_exactly_once, create_shop, serve, terminate, titled_lines, worker,
 };
 use support::{Backend, PRODUCT_CREATE};
 
@@ -85,26 +84,7 @@ async fn workers_killed_or_stopped_mid_run_lose_and_repeat_nothing() {
     let status = exits_within(&mut stopped, Duration::from_secs(60)).await;
     assert!(status.success(), "SIGTERM ends a worker cleanly: {status}");
 
-    let finished = tokio::time::timeout(
-        Duration::from_secs(600),
-        client.wait(&id, Duration::from_millis(50), |_| {}),
-    )
-    .await
-    .expect("the operation finishes")
-    .unwrap();
-    assert_eq!(finished["status"], "COMPLETED", "{finished}");
-    assert_eq!(finished["objectCount"], LINES.to_string());
-
-    let result = dir.path().join("result.jsonl");
-    client
-        .download(finished["url"].as_str().unwrap(), &result)
-        .await
-        .unwrap();
-    let product_ids = assert_each_line_once(&result, LINES);
-    assert_eq!(product_ids.len(), LINES, "every line created its product");
-    let titles = all_product_titles(&client).await;
-    assert_eq!(titles.len(), LINES, "no product was created twice");
-    assert_eq!(titles.iter().collect::<HashSet<_>>().len(), LINES);
+    assert_completed_exactly_once(&client, &id, dir.path(), LINES, LINES).await;
 
     terminate(&replacement);
     assert!(exits_within(&mut replacement, Duration::from_secs(60))

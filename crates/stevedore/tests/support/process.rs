@@ -111,6 +111,38 @@ pub async fn all_product_titles(client: &Client) -> Vec<String> {
     }
 }
 
+/// Waits for the operation to complete, downloads its result into `dir`, and asserts that it
+/// answers every one of `line_count` lines exactly once and that the shop holds exactly
+/// `products` products, each created once.
+pub async fn assert_completed_exactly_once(
+    client: &Client,
+    id: &str,
+    dir: &Path,
+    line_count: usize,
+    products: usize,
+) {
+    let finished = tokio::time::timeout(
+        std::time::Duration::from_secs(600),
+        client.wait(id, std::time::Duration::from_millis(20), |_| {}),
+    )
+    .await
+    .expect("the operation finishes")
+    .unwrap();
+    assert_eq!(finished["status"], "COMPLETED", "{finished}");
+    assert_eq!(finished["objectCount"], line_count.to_string());
+
+    let result = dir.join("result.jsonl");
+    client
+        .download(finished["url"].as_str().unwrap(), &result)
+        .await
+        .unwrap();
+    let product_ids = assert_each_line_once(&result, line_count);
+    assert_eq!(product_ids.len(), products, "one product per valid line");
+    let titles = all_product_titles(client).await;
+    assert_eq!(titles.len(), products, "no product was created twice");
+    assert_eq!(titles.iter().collect::<HashSet<_>>().len(), products);
+}
+
 /// Reads a result file and asserts that line numbers 0..line_count each appear exactly once and
 /// no product is reported twice; returns the ids of the products it reports.
 pub fn assert_each_line_once(result: &Path, line_count: usize) -> HashSet<String> {
