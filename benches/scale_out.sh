@@ -49,8 +49,8 @@ for workers in $WORKERS; do
   pids+=($!)
   for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
   base=$(awk '/listening/ {print $4}' "$work/serve.out")
-  for _ in $(seq "$workers"); do
-    "$BIN" worker --workers "$TASKS" "${common[@]}" 2> "$work/worker.err" &
+  for index in $(seq "$workers"); do
+    "$BIN" worker --workers "$TASKS" "${common[@]}" 2> "$work/worker-$workers-$index.err" &
     pids+=($!)
   done
 

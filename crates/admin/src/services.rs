@@ -39,7 +39,13 @@ impl Services {
         let blobs = self.engine.blobs();
         if blobs.can_presign() {
             let now = self.engine.store().clock().now().timestamp();
-            let expires_in = Duration::from_secs(expires_unix.saturating_sub(now).max(1) as u64);
+            // Signers refuse more than seven days; a clock ahead of the one that stamped the
+            // completion must not push a fresh result link past that.
+            let expires_in = Duration::from_secs(
+                expires_unix
+                    .saturating_sub(now)
+                    .clamp(1, MAX_PRESIGNED_SECONDS) as u64,
+            );
             let method = match access {
                 Access::Download => PresignMethod::Get,
                 Access::Upload => PresignMethod::Put,
@@ -59,6 +65,9 @@ impl Services {
         ))
     }
 }
+
+/// The longest validity S3's and GCS's V4 signatures accept: seven days.
+const MAX_PRESIGNED_SECONDS: i64 = 604_800;
 
 /// What a link lets its holder do with one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

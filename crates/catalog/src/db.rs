@@ -40,10 +40,17 @@ impl ChunkTransaction {
     {
         let mut guard = self.transaction.lock().await;
         let Some(transaction) = guard.as_mut() else {
-            return Err(sqlx::Error::PoolClosed);
+            return Err(sqlx::Error::Configuration(
+                "the chunk transaction has ended".into(),
+            ));
         };
         let result = work(transaction).await;
+        // A value the database refuses is the line's own error: the executor rolls the line back
+        // to its savepoint and answers it with the error.
         if let Err(error) = &result {
+            if stevedore_store::is_caused_by_values(error) {
+                return result;
+            }
             let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
             if fault.is_none() {
                 *fault = Some(ChunkFault {
@@ -82,6 +89,17 @@ pub struct ChunkFault {
     pub transient: bool,
 }
 
+/// The GraphQL error for a database error: a value the database refused is named as such,
+/// anything else keeps sqlx's description.
+fn refusal(error: sqlx::Error) -> async_graphql::Error {
+    match &error {
+        sqlx::Error::Database(database) if stevedore_store::is_caused_by_values(&error) => {
+            async_graphql::Error::new(format!("Invalid value: {}", database.message()))
+        }
+        _ => error.into(),
+    }
+}
+
 impl CatalogDb {
     /// Runs `work` on a connection. On the pool it gets a write transaction of its own, committed
     /// if `work` succeeds; in a chunk it joins the chunk's transaction.
@@ -93,11 +111,11 @@ impl CatalogDb {
         match self {
             CatalogDb::Pool(store) => {
                 let mut tx = store.begin_write().await?;
-                let value = work(&mut tx).await?;
+                let value = work(&mut tx).await.map_err(refusal)?;
                 tx.commit().await?;
                 Ok(value)
             }
-            CatalogDb::Chunk(chunk) => Ok(chunk.run(work).await?),
+            CatalogDb::Chunk(chunk) => Ok(chunk.run(work).await.map_err(refusal)?),
         }
     }
 

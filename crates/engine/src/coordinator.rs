@@ -40,6 +40,20 @@ pub fn staged_prefix(shop_id: ShopId) -> String {
     format!("tmp/{shop_id}/bulk/")
 }
 
+/// The staged key a `stagedUploadPath` names, if it names one of the shop's. Clients pass the
+/// POST target's `key`; for a PUT target, whose URL is all they are given, some pass that URL or
+/// its path, which for a bucket carries the bucket and a prefix before the key (and a query
+/// after it). Nothing outside the shop's own staged prefix can be named either way.
+pub fn staged_key(path: &str, shop_id: ShopId) -> Option<&str> {
+    let path = path.trim();
+    let path = path.split('?').next().unwrap_or(path);
+    let prefix = staged_prefix(shop_id);
+    if path.starts_with(&prefix) {
+        return Some(path);
+    }
+    path.find(&format!("/{prefix}")).map(|at| &path[at + 1..])
+}
+
 impl<E: Executor> Engine<E> {
     /// Validates and admits a bulk mutation. The order of checks is the hosted API's: the
     /// arguments, then the document, then the staged file, and the concurrency cap last (so a
@@ -66,10 +80,9 @@ impl<E: Executor> Engine<E> {
             Err(Rejection::Schema(error)) => Some(error),
         };
 
-        let key = request.staged_upload_path.trim();
-        if !key.starts_with(&staged_prefix(request.shop_id)) {
+        let Some(key) = staged_key(&request.staged_upload_path, request.shop_id) else {
             return Err(BulkUserError::no_such_file().into());
-        }
+        };
         let version = match self.blobs.head(key).await {
             Ok(Some(version)) => version,
             Ok(None) | Err(stevedore_blob::BlobError::InvalidKey(_)) => {
@@ -120,5 +133,33 @@ impl<E: Executor> Engine<E> {
             )
             .into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staged_path_is_the_key_or_a_link_that_ends_in_it() {
+        let shop = ShopId(7);
+        let key = "tmp/7/bulk/0b9f/vars.jsonl";
+        assert_eq!(staged_key(key, shop), Some(key));
+        assert_eq!(staged_key(&format!(" {key}\n"), shop), Some(key));
+        assert_eq!(
+            staged_key(
+                &format!("http://127.0.0.1:9000/bucket/prefix/{key}?X-Amz-Signature=ab"),
+                shop
+            ),
+            Some(key)
+        );
+        assert_eq!(staged_key(&format!("/bucket/{key}"), shop), Some(key));
+        assert_eq!(
+            staged_key("tmp/8/bulk/0b9f/vars.jsonl", shop),
+            None,
+            "another shop's"
+        );
+        assert_eq!(staged_key("results/7/1/bulk-1.jsonl", shop), None);
+        assert_eq!(staged_key("xtmp/7/bulk/0b9f/vars.jsonl", shop), None);
     }
 }

@@ -349,6 +349,38 @@ async fn one_title_on_every_line_gets_distinct_handles_across_parallel_chunks() 
 }
 
 #[tokio::test]
+async fn a_value_the_database_refuses_fails_its_line_only() {
+    // Postgres cannot store a NUL character in text; SQLite can. Either way the line gets one
+    // answer of its own and its neighbours in the same chunk are unaffected.
+    let server = TestServer::start().await;
+    let input = "{\"input\":{\"title\":\"Before\"}}\n{\"input\":{\"title\":\"Nul \\u0000 board\"}}\n{\"input\":{\"title\":\"After\"}}\n";
+    let (operation, lines) = server.import(input, PRODUCT_CREATE).await;
+    assert_eq!(operation["objectCount"], "3");
+    let by_line: BTreeMap<u64, Value> = lines
+        .into_iter()
+        .map(|line| (line["__lineNumber"].as_u64().unwrap(), line))
+        .collect();
+    assert_eq!(by_line.len(), 3);
+    for (number, title) in [(0, "Before"), (2, "After")] {
+        assert_eq!(
+            by_line[&number]["data"]["productCreate"]["product"]["title"], title,
+            "{by_line:?}"
+        );
+    }
+    let refused = &by_line[&1];
+    if server.backend.is_postgres() {
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("Invalid value: "), "{refused}");
+        assert_eq!(refused["data"]["productCreate"], Value::Null, "{refused}");
+    } else {
+        assert_eq!(
+            refused["data"]["productCreate"]["product"]["title"],
+            "Nul \u{0} board"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_tampered_result_link_is_refused() {
     let server = TestServer::start().await;
     let (operation, _) = server.import(&product_lines(1), PRODUCT_CREATE).await;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use stevedore_core::{ManualClock, OperationId, OperationType, ShopId};
 use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
 use stevedore_store::operations::{ChunkPlan, NewOperation};
-use stevedore_store::Store;
+use stevedore_store::{Dialect, Store};
 use support::Backend;
 
 async fn shop(store: &Store, domain: &str) -> ShopId {
@@ -19,9 +19,8 @@ async fn shop(store: &Store, domain: &str) -> ShopId {
         .id
 }
 
-/// Admits an operation of `chunks` ten-line chunks and plans it, as a worker would.
-async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> OperationId {
-    let new = NewOperation {
+fn new_operation(shop_id: ShopId, chunks: u64) -> NewOperation {
+    NewOperation {
         shop_id,
         operation_type: OperationType::Mutation,
         query: support::PRODUCT_CREATE.to_owned(),
@@ -31,7 +30,12 @@ async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> Opera
         input_size: Some(chunks * 100),
         input_md5_hex: None,
         input_etag: None,
-    };
+    }
+}
+
+/// Admits an operation of `chunks` ten-line chunks and plans it, as a worker would.
+async fn running_operation(store: &Store, shop_id: ShopId, chunks: u64) -> OperationId {
+    let new = new_operation(shop_id, chunks);
     let operation = store.admit_operation(&new, 100).await.unwrap().unwrap();
     let planning = store
         .claim_planning("planner", 30_000)
@@ -88,7 +92,7 @@ async fn a_small_operation_of_another_shop_is_served_between_five_large_ones() {
         large.push(running_operation(&store, busy, 40).await);
     }
     let quiet = shop(&store, "quiet.myshopify.com").await;
-    // Ten lines in ten one-line chunks, so it needs ten turns of its own.
+    // Ten chunks of ten lines, so it needs ten turns of its own.
     let small = running_operation(&store, quiet, 10).await;
 
     let mut turns = Vec::new();
@@ -156,4 +160,48 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_cannot_commit() {
         !commit(&store, &new).await,
         "a chunk commits once, even for its holder"
     );
+}
+
+#[tokio::test]
+async fn admission_does_not_wait_for_the_shops_running_chunks() {
+    let (_dir, _clock, store) = store_with_clock().await;
+    if store.dialect() != Dialect::Postgres {
+        // SQLite has one writer: an open chunk holds every other write back by design.
+        eprintln!("skipped on SQLite: one writer at a time");
+        return;
+    }
+    let shop_id = shop(&store, "busy.myshopify.com").await;
+    // A chunk mid-run: its transaction has written a product of the shop and not committed.
+    let mut chunk = store.begin_write().await.unwrap();
+    sqlx::query(
+        "INSERT INTO products (shop_id, title, handle, created_at, updated_at) VALUES ($1, 'Board', 'board', 0, 0)",
+    )
+    .bind(shop_id.0)
+    .execute(&mut *chunk)
+    .await
+    .unwrap();
+
+    let admitted = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.admit_operation(&new_operation(shop_id, 1), 5),
+    )
+    .await
+    .expect("admission goes ahead while the shop's chunk is open");
+    assert!(admitted.unwrap().is_ok());
+    let subscribed = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.create_subscription(
+            shop_id,
+            "BULK_OPERATIONS_FINISH",
+            "2026-01",
+            &stevedore_store::webhooks::SubscriptionFields {
+                uri: Some("https://example.com/hooks".to_owned()),
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .expect("so does a webhook subscription");
+    assert!(subscribed.unwrap().is_ok());
+    chunk.rollback().await.unwrap();
 }

@@ -48,19 +48,48 @@ impl Store {
     /// then the operation's next chunk in input order. One shop's five huge operations thus take
     /// turns with another shop's small one instead of running first to last ahead of it.
     pub async fn claim_chunk(&self, owner: &str, lease_millis: i64) -> Result<Option<ChunkClaim>> {
+        const RUNNABLE: &str = "c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $1)";
         let now = self.now_millis();
+        // The operations with runnable chunks, the ones to serve first first: a sort of the
+        // running operations, not of every chunk they have.
+        let candidates_sql = format!(
+            "SELECT o.id FROM bulk_operations o JOIN shops s ON s.id = o.shop_id
+             WHERE o.status = 'RUNNING'
+               AND EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND {RUNNABLE})
+             ORDER BY s.claim_turn, o.claim_turn, o.id LIMIT 8"
+        );
+        // A read first: idle workers ask often, and should not queue for SQLite's write lock.
+        let any: Vec<i64> = sqlx::query_scalar(&candidates_sql)
+            .bind(now)
+            .fetch_all(self.pool())
+            .await?;
+        if any.is_empty() {
+            return Ok(None);
+        }
         let mut tx = self.begin_write().await?;
-        let picked: Option<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT c.operation_id, c.chunk_index FROM bulk_chunks c
-             JOIN bulk_operations o ON o.id = c.operation_id
-             JOIN shops s ON s.id = c.shop_id
-             WHERE c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $1) AND o.status = 'RUNNING'
-             ORDER BY s.claim_turn, o.claim_turn, c.operation_id, c.chunk_index LIMIT 1{}",
-            self.dialect.skip_locked("c")
-        ))
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let candidates: Vec<i64> = sqlx::query_scalar(&candidates_sql)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut picked = None;
+        for operation_id in candidates {
+            // On Postgres a chunk another worker is claiming right now is skipped, not waited for.
+            let chunk: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT c.chunk_index FROM bulk_chunks c
+                 WHERE c.operation_id = $2 AND {RUNNABLE}
+                   AND EXISTS (SELECT 1 FROM bulk_operations o WHERE o.id = c.operation_id AND o.status = 'RUNNING')
+                 ORDER BY c.chunk_index LIMIT 1{}",
+                self.dialect.skip_locked("c")
+            ))
+            .bind(now)
+            .bind(operation_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(chunk_index) = chunk {
+                picked = Some((operation_id, chunk_index));
+                break;
+            }
+        }
         let Some((operation_id, chunk_index)) = picked else {
             return Ok(None);
         };

@@ -59,10 +59,24 @@ impl Dialect {
     /// A statement, binding `$1` to a shop id, that makes the rest of the transaction the only
     /// one counting or adding that shop's rows (operations under the concurrency cap,
     /// subscriptions under theirs). SQLite's write transaction is already alone.
+    ///
+    /// `NO KEY UPDATE`, not `UPDATE`: every running chunk that inserts a product holds a key-share
+    /// lock on its shop's row (the foreign key) until it commits, and admission must not wait
+    /// for those.
     pub(crate) fn lock_shop(self) -> Option<&'static str> {
         match self {
             Self::Sqlite => None,
-            Self::Postgres => Some("SELECT id FROM shops WHERE id = $1 FOR UPDATE"),
+            Self::Postgres => Some("SELECT id FROM shops WHERE id = $1 FOR NO KEY UPDATE"),
+        }
+    }
+
+    /// Appended to a query whose rows the transaction goes on to change, so that on Postgres it
+    /// takes their locks first, in the same order (chunks before their operation) as every
+    /// other transaction that touches both.
+    pub(crate) fn lock_rows(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
         }
     }
 

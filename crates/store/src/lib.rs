@@ -51,9 +51,7 @@ impl From<stevedore_core::operation::UnknownValue> for StoreError {
 }
 
 impl StoreError {
-    /// Whether trying the same work again may succeed: a lost race (deadlock, serialization
-    /// failure, a unique key taken by a transaction that committed meanwhile, a busy SQLite
-    /// file) or a lost connection, as opposed to a statement that will always fail.
+    /// Whether trying the same work again may succeed (see [`is_transient`]).
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Database(error) => is_transient(error),
@@ -62,25 +60,79 @@ impl StoreError {
     }
 }
 
-/// See [`StoreError::is_transient`].
+/// Whether trying the same work again may succeed: a lost race (deadlock, serialization
+/// failure, a unique key taken by a concurrent Postgres transaction that committed first, a busy
+/// SQLite file) or a lost connection, as opposed to a statement that will always fail.
 pub fn is_transient(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::Database(error) => {
-            error.is_unique_violation()
-                || matches!(
-                    error.code().as_deref(),
-                    // Postgres: serialization failure, deadlock, lock timeout, admin shutdown.
-                    Some("40001" | "40P01" | "55P03" | "57P01")
-                    // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
-                    | Some("5" | "6" | "261" | "262" | "517" | "773")
-                )
-        }
+        sqlx::Error::Database(error) => match database_code(error.as_ref()) {
+            // A unique violation is a race only where writers run side by side; with SQLite's
+            // one writer it would happen again.
+            Code::Postgres(code) => matches!(
+                code.as_str(),
+                // Unique violation, serialization failure, deadlock, lock timeout, shutdown.
+                "23505" | "40001" | "40P01" | "55P03" | "57P01"
+            ),
+            // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+            Code::Sqlite(code) => matches!(code & 0xff, 5 | 6),
+            Code::Unknown => false,
+        },
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::Protocol(_) => true,
         _ => false,
+    }
+}
+
+/// Whether the database refused a statement because of the values it was given (a character
+/// it cannot store, a value out of range or too large for an index, a constraint), so that the
+/// input line that supplied them is at fault and not the chunk it ran in.
+pub fn is_caused_by_values(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else {
+        return false;
+    };
+    match database_code(error.as_ref()) {
+        // Classes 22 data exception, 23 integrity (but a unique violation is a race, above),
+        // 54 program limit exceeded (an index row too large, say).
+        Code::Postgres(code) => {
+            code != "23505"
+                && ["22", "23", "54"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+        }
+        // TOOBIG, CONSTRAINT, MISMATCH, RANGE.
+        Code::Sqlite(code) => matches!(code & 0xff, 18 | 19 | 20 | 25),
+        Code::Unknown => false,
+    }
+}
+
+/// A database's error code, told apart by the driver that raised it (Postgres' SQLSTATEs can
+/// be all digits, like SQLite's numeric codes).
+enum Code {
+    Postgres(String),
+    Sqlite(u32),
+    Unknown,
+}
+
+fn database_code(error: &dyn sqlx::error::DatabaseError) -> Code {
+    let code = error
+        .code()
+        .map(|code| code.into_owned())
+        .unwrap_or_default();
+    if error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        Code::Postgres(code)
+    } else if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        code.parse().map_or(Code::Unknown, Code::Sqlite)
+    } else {
+        Code::Unknown
     }
 }
 
@@ -105,7 +157,7 @@ impl Store {
         Self::open_url(&url, clock, connections).await
     }
 
-    /// Opens the database a URL names (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`) and
+    /// Opens the database a URL names (`sqlite://PATH` or `postgres://…`) and
     /// applies that dialect's migrations. `connections` bounds the pool; give every engine
     /// worker one, plus some for requests.
     pub async fn open_url(url: &str, clock: Arc<dyn Clock>, connections: u32) -> Result<Self> {

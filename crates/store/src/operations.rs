@@ -383,20 +383,37 @@ impl Store {
     /// already committed stay committed; `completedAt` stays null) and announces it. Returns the
     /// operation it finished, if any.
     pub async fn finish_cancellation(&self) -> Result<Option<OperationId>> {
+        const STOPPED: &str = "status = 'CANCELING' AND (lease_until IS NULL OR lease_until < $1)
+             AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = bulk_operations.id AND c.done = 0
+                               AND c.lease_until IS NOT NULL AND c.lease_until >= $1)";
         let now = self.now_millis();
-        let mut tx = self.begin_write().await?;
-        let id: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE bulk_operations SET status = 'CANCELED', lease_owner = NULL, lease_until = NULL
-             WHERE id = (SELECT o.id FROM bulk_operations o WHERE o.status = 'CANCELING'
-                           AND (o.lease_until IS NULL OR o.lease_until < $1)
-                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
-                                             AND c.lease_until IS NOT NULL AND c.lease_until >= $1)
-                         ORDER BY o.id LIMIT 1{})
-               AND status = 'CANCELING'
-             RETURNING id",
-            self.dialect.skip_locked("o")
+        // A read first: idle workers ask often, and mostly nothing is being canceled.
+        let candidate: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM bulk_operations WHERE {STOPPED} ORDER BY id LIMIT 1"
         ))
         .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(candidate) = candidate else {
+            return Ok(None);
+        };
+        let mut tx = self.begin_write().await?;
+        // The chunks' locks before the operation's, the order claims and commits take them in.
+        sqlx::query(&format!(
+            "SELECT chunk_index FROM bulk_chunks WHERE operation_id = $1{}",
+            self.dialect.lock_rows()
+        ))
+        .bind(candidate)
+        .fetch_all(&mut *tx)
+        .await?;
+        // Conditions again: another worker may have finished it, or a chunk been claimed.
+        let id: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE bulk_operations SET status = 'CANCELED', lease_owner = NULL, lease_until = NULL
+             WHERE id = $2 AND {STOPPED}
+             RETURNING id"
+        ))
+        .bind(now)
+        .bind(candidate)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = id {

@@ -278,22 +278,35 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
-             WHERE id IN (SELECT d.id FROM webhook_deliveries d
-                          WHERE d.status = 'pending' AND d.next_attempt_at <= $3
-                            AND (d.lease_until IS NULL OR d.lease_until < $3)
-                          ORDER BY d.next_attempt_at LIMIT $4{})
-               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $3)
-             RETURNING id",
+        // Picked, and on Postgres locked, by one query, then leased one by one: an `IN
+        // (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)` inside the UPDATE could be evaluated more
+        // than once by the planner and take more than `limit` rows.
+        let picked: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT d.id FROM webhook_deliveries d
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+               AND (d.lease_until IS NULL OR d.lease_until < $1)
+             ORDER BY d.next_attempt_at LIMIT $2{}",
             self.dialect.skip_locked("d")
         ))
-        .bind(owner)
-        .bind(now + lease_millis)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
+        let mut ids = Vec::with_capacity(picked.len());
+        for id in picked {
+            let leased: Option<i64> = sqlx::query_scalar(
+                "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2
+                 WHERE id = $3 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4)
+                 RETURNING id",
+            )
+            .bind(owner)
+            .bind(now + lease_millis)
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            ids.extend(leased);
+        }
         let mut due = Vec::with_capacity(ids.len());
         for id in ids {
             due.push(
