@@ -356,10 +356,7 @@ async fn a_value_the_database_refuses_fails_its_line_only() {
     let input = "{\"input\":{\"title\":\"Before\"}}\n{\"input\":{\"title\":\"Nul \\u0000 board\"}}\n{\"input\":{\"title\":\"After\"}}\n";
     let (operation, lines) = server.import(input, PRODUCT_CREATE).await;
     assert_eq!(operation["objectCount"], "3");
-    let by_line: BTreeMap<u64, Value> = lines
-        .into_iter()
-        .map(|line| (line["__lineNumber"].as_u64().unwrap(), line))
-        .collect();
+    let by_line = support::by_line_number(lines);
     assert_eq!(by_line.len(), 3);
     for (number, title) in [(0, "Before"), (2, "After")] {
         assert_eq!(
@@ -458,10 +455,7 @@ async fn a_line_over_the_line_limit_is_answered_without_being_run() {
     let input = format!("{{\"input\":{{\"title\":\"Short 0\"}}}}\n{long}\n{{\"input\":{{\"title\":\"Short 2\"}}}}\n");
     let (operation, lines) = server.import(&input, PRODUCT_CREATE).await;
     assert_eq!(operation["objectCount"], "3");
-    let by_line: BTreeMap<u64, Value> = lines
-        .into_iter()
-        .map(|line| (line["__lineNumber"].as_u64().unwrap(), line))
-        .collect();
+    let by_line = support::by_line_number(lines);
     assert_eq!(by_line.len(), 3);
     assert_eq!(
         by_line[&1]["errors"][0]["message"],

@@ -7,8 +7,8 @@ mod support;
 use serde_json::Value;
 use std::time::Duration;
 use stevedore_client::Client;
-use support::process::{assert_completed_exactly_once, create_shop, serve};
-use support::{Backend, PRODUCT_CREATE};
+use support::process::{assert_completed_exactly_once, create_shop, serve, start_import};
+use support::Backend;
 
 /// 6,000 lines: most create a product, every 10th has a blank title (a userError, no product),
 /// every 37th is not JSON (an error line).
@@ -47,17 +47,9 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
     ];
 
     let (text, line_count, valid_lines) = input();
-    let file = dir.path().join("products.jsonl");
-    std::fs::write(&file, &text).unwrap();
-
     let (mut first, base_url) = serve(dir.path(), &backend, &args);
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
-    let target = client.stage("products.jsonl").await.unwrap();
-    client.upload(&target, &file, |_| {}).await.unwrap();
-    let id = client
-        .run_mutation(PRODUCT_CREATE, target.key().unwrap())
-        .await
-        .unwrap();
+    let id = start_import(&client, dir.path(), &text).await;
 
     // Kill the server as soon as some chunks have committed.
     let mut at_kill = Value::Null;

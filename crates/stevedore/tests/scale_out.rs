@@ -11,9 +11,10 @@ use std::process::Child;
 use std::time::Duration;
 use stevedore_client::Client;
 use support::process::{
-    assert_completed_exactly_once, create_shop, serve, terminate, titled_lines, worker,
+    assert_completed_exactly_once, create_shop, serve, start_import, terminate, titled_lines,
+    worker,
 };
-use support::{Backend, PRODUCT_CREATE};
+use support::Backend;
 
 const LINES: usize = 50_000;
 const WORKER: &[&str] = &[
@@ -61,15 +62,8 @@ async fn workers_killed_or_stopped_mid_run_lose_and_repeat_nothing() {
     let mut killed = worker(dir.path(), &backend, WORKER);
     let mut stopped = worker(dir.path(), &backend, WORKER);
 
-    let file = dir.path().join("products.jsonl");
-    std::fs::write(&file, titled_lines(LINES, "Scale board")).unwrap();
     let client = Client::new(&base_url, "2026-01", "shpat_scale");
-    let target = client.stage("products.jsonl").await.unwrap();
-    client.upload(&target, &file, |_| {}).await.unwrap();
-    let id = client
-        .run_mutation(PRODUCT_CREATE, target.key().unwrap())
-        .await
-        .unwrap();
+    let id = start_import(&client, dir.path(), &titled_lines(LINES, "Scale board")).await;
 
     let at_kill = wait_for_progress(&client, &id, LINES / 10).await;
     killed.kill().unwrap();

@@ -50,8 +50,8 @@ impl Store {
     pub async fn claim_chunk(&self, owner: &str, lease_millis: i64) -> Result<Option<ChunkClaim>> {
         const RUNNABLE: &str = "c.done = 0 AND (c.lease_until IS NULL OR c.lease_until < $1)";
         let now = self.now_millis();
-        // The operations with runnable chunks, the ones to serve first first: a sort of the
-        // running operations, not of every chunk they have.
+        // The operations with runnable chunks, in the order they are to be served: a sort of
+        // the running operations, not of every chunk they have.
         let candidates_sql = format!(
             "SELECT o.id FROM bulk_operations o JOIN shops s ON s.id = o.shop_id
              WHERE o.status = 'RUNNING'

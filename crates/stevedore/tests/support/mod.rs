@@ -336,6 +336,14 @@ impl TestServer {
     }
 }
 
+/// Result lines keyed by their `__lineNumber`.
+pub fn by_line_number(lines: Vec<Value>) -> std::collections::BTreeMap<u64, Value> {
+    lines
+        .into_iter()
+        .map(|line| (line["__lineNumber"].as_u64().unwrap(), line))
+        .collect()
+}
+
 /// `n` lines of productCreate variables with distinct titles.
 pub fn product_lines(n: usize) -> String {
     (0..n).map(|i| format!("{{\"input\":{{\"title\":\"Board {i}\",\"productType\":\"Snowboard\",\"vendor\":\"JadedPixel\"}}}}\n")).collect()

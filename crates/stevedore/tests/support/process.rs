@@ -77,6 +77,19 @@ pub fn terminate(child: &Child) {
     assert!(status.success());
 }
 
+/// Writes `content` to a file in `dir`, stages and uploads it, and runs the product-creating
+/// mutation over it; returns the operation id.
+pub async fn start_import(client: &Client, dir: &Path, content: &str) -> String {
+    let file = dir.join("products.jsonl");
+    std::fs::write(&file, content).unwrap();
+    let target = client.stage("products.jsonl").await.unwrap();
+    client.upload(&target, &file, |_| {}).await.unwrap();
+    client
+        .run_mutation(super::PRODUCT_CREATE, target.key().unwrap())
+        .await
+        .unwrap()
+}
+
 /// `n` product-creating lines with distinct titles.
 pub fn titled_lines(n: usize, prefix: &str) -> String {
     (0..n)
