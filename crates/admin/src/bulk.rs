@@ -1,7 +1,9 @@
 //! Bulk operations in the schema: the `BulkOperation` object, `bulkOperation(id:)`,
 //! `currentBulkOperation`, and `bulkOperationRunMutation`.
 
+use crate::listing::{BulkOperationsSortKeys, ListArguments, OperationCursor};
 use crate::services::{Access, Services};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_core::limits::result_url_ttl;
@@ -186,6 +188,39 @@ impl BulkQuery {
             .operation(*ctx.data::<ShopId>()?, id)
             .await?;
         Ok(found.map(BulkOperationObject))
+    }
+
+    /// The shop's bulk operations, newest first unless reversed, filtered by `query`
+    /// (`status:`, `operation_type:`, `id:`, `created_at:`).
+    #[allow(clippy::too_many_arguments)]
+    async fn bulk_operations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        // Nullable with defaults, as in Shopify's schema: clients declare `$reverse: Boolean`
+        // and may leave it out.
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+        #[graphql(default_with = "Some(BulkOperationsSortKeys::CreatedAt)")] sort_key: Option<
+            BulkOperationsSortKeys,
+        >,
+        query: Option<String>,
+    ) -> async_graphql::Result<Connection<OperationCursor, BulkOperationObject>> {
+        crate::listing::bulk_operations(
+            ctx,
+            ListArguments {
+                first,
+                after,
+                last,
+                before,
+                reverse: reverse.unwrap_or(false),
+                sort_key: sort_key.unwrap_or(BulkOperationsSortKeys::CreatedAt),
+                query,
+            },
+        )
+        .await
     }
 
     /// The shop's newest bulk operation of a type, finished or not.

@@ -9,6 +9,7 @@
 mod bulk;
 mod document;
 mod executor;
+mod listing;
 mod node;
 mod schema;
 mod services;

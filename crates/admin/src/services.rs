@@ -96,11 +96,15 @@ pub async fn execute(
         }
     }
     let db = CatalogDb::Pool(services.engine.store().clone());
+    let search = crate::listing::SearchReports::default();
     let request = request
+        .data(search.clone())
         .data(caller.shop.id)
         .data(caller)
         .data(version)
         .data(db)
         .data(Arc::clone(services));
-    services.schema.execute(request).await
+    let mut response = services.schema.execute(request).await;
+    search.attach(&mut response);
+    response
 }

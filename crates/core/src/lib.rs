@@ -8,6 +8,7 @@ pub mod ids;
 pub mod limits;
 pub mod operation;
 pub mod scalars;
+pub mod search;
 pub mod user_error;
 pub mod version;
 pub mod webhook;

@@ -474,3 +474,175 @@ impl Store {
         Ok(())
     }
 }
+
+/// What `bulkOperations` sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKey {
+    CreatedAt,
+    /// Operations that never completed sort as older than every completed one.
+    CompletedAt,
+}
+
+impl ListKey {
+    /// The value an operation sorts by, as a cursor records it.
+    pub fn value_of(self, operation: &BulkOperation) -> i64 {
+        match self {
+            Self::CreatedAt => operation.created_at.timestamp_millis(),
+            Self::CompletedAt => operation
+                .completed_at
+                .map_or(-1, |completed| completed.timestamp_millis()),
+        }
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::CompletedAt => "COALESCE(completed_at, -1)",
+        }
+    }
+}
+
+/// A condition on the listed operations; all of a listing's conditions must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListCondition {
+    Status(stevedore_core::OperationStatus),
+    Type(OperationType),
+    /// Compares the numeric id: `Compare::Less(5)` keeps ids below 5.
+    Id(Compare),
+    /// Compares the creation instant in epoch milliseconds.
+    CreatedAt(Compare),
+    /// A condition nothing meets (a value the field does not take).
+    Nothing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Equal(i64),
+    Greater(i64),
+    GreaterOrEqual(i64),
+    Less(i64),
+    LessOrEqual(i64),
+}
+
+impl Compare {
+    fn sql(self, column: &str, placeholder: usize) -> (String, i64) {
+        let (op, value) = match self {
+            Self::Equal(value) => ("=", value),
+            Self::Greater(value) => (">", value),
+            Self::GreaterOrEqual(value) => (">=", value),
+            Self::Less(value) => ("<", value),
+            Self::LessOrEqual(value) => ("<=", value),
+        };
+        (format!("{column} {op} ${placeholder}"), value)
+    }
+}
+
+/// Where a page of a listing begins: the sort value and id of the row before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub value: i64,
+    pub id: i64,
+}
+
+/// A page of the shop's operations: `limit` rows from `after` (or up to `before`), newest first
+/// unless `ascending`; `from_end` takes the last `limit` rows instead of the first.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub key: ListKey,
+    pub ascending: bool,
+    pub from_end: bool,
+    pub limit: i64,
+    pub after: Option<ListCursor>,
+    pub before: Option<ListCursor>,
+}
+
+impl Store {
+    /// One page of the shop's operations that meet every condition, in display order, and
+    /// whether there are more beyond the page's far end.
+    pub async fn list_operations(
+        &self,
+        shop_id: ShopId,
+        conditions: &[ListCondition],
+        page: &ListPage,
+    ) -> Result<(Vec<BulkOperation>, bool)> {
+        let mut sql = format!("SELECT {COLUMNS} FROM bulk_operations WHERE shop_id = $1");
+        let mut binds: Vec<Bind> = vec![Bind::Int(shop_id.0)];
+        for condition in conditions {
+            let (clause, bind) = match *condition {
+                ListCondition::Status(status) => (
+                    format!("status = ${}", binds.len() + 1),
+                    Bind::Text(status.as_str()),
+                ),
+                ListCondition::Type(kind) => (
+                    format!("operation_type = ${}", binds.len() + 1),
+                    Bind::Text(kind.as_str()),
+                ),
+                ListCondition::Id(compare) => {
+                    let (clause, value) = compare.sql("id", binds.len() + 1);
+                    (clause, Bind::Int(value))
+                }
+                ListCondition::CreatedAt(compare) => {
+                    let (clause, value) = compare.sql("created_at", binds.len() + 1);
+                    (clause, Bind::Int(value))
+                }
+                ListCondition::Nothing => {
+                    sql.push_str(" AND 1 = 0");
+                    continue;
+                }
+            };
+            sql.push_str(" AND ");
+            sql.push_str(&clause);
+            binds.push(bind);
+        }
+        let key = page.key.expression();
+        // `after` is beyond the cursor in display order, `before` short of it.
+        let (beyond, short_of) = if page.ascending {
+            (">", "<")
+        } else {
+            ("<", ">")
+        };
+        for (cursor, op) in [(page.after, beyond), (page.before, short_of)] {
+            if let Some(cursor) = cursor {
+                sql.push_str(&format!(
+                    " AND ({key}, id) {op} (${}, ${})",
+                    binds.len() + 1,
+                    binds.len() + 2
+                ));
+                binds.push(Bind::Int(cursor.value));
+                binds.push(Bind::Int(cursor.id));
+            }
+        }
+        // The last rows of a page are the first ones of a scan the other way round.
+        let scan_ascending = page.ascending != page.from_end;
+        let direction = if scan_ascending { "ASC" } else { "DESC" };
+        sql.push_str(&format!(
+            " ORDER BY {key} {direction}, id {direction} LIMIT ${}",
+            binds.len() + 1
+        ));
+        binds.push(Bind::Int(page.limit + 1));
+
+        let mut query = sqlx::query_as::<_, OperationRow>(&sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Int(value) => query.bind(value),
+                Bind::Text(value) => query.bind(value),
+            };
+        }
+        let mut rows = query.fetch_all(self.pool()).await?;
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit.max(0) as usize);
+        if page.from_end {
+            rows.reverse();
+        }
+        let operations = rows
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((operations, more))
+    }
+}
+
+enum Bind {
+    Int(i64),
+    Text(&'static str),
+}
