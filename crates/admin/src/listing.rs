@@ -108,19 +108,8 @@ pub async fn bulk_operations(
     ctx: &Context<'_>,
     arguments: ListArguments,
 ) -> async_graphql::Result<Connection<OperationCursor, BulkOperationObject>> {
-    let (from_end, count) = match (arguments.first, arguments.last) {
-        (Some(first), None) => (false, first),
-        (None, Some(last)) => (true, last),
-        (None, None) => return Err(bad_request("you must provide one of first or last")),
-        (Some(_), Some(_)) => {
-            return Err(bad_request(
-                "providing both first and last is not supported",
-            ))
-        }
-    };
-    if !(0..=250).contains(&count) {
-        return Err(bad_request("The page size must be between 0 and 250."));
-    }
+    let (from_end, limit) =
+        stevedore_core::paging::window(arguments.first, arguments.last).map_err(bad_request)?;
     let cursor = |text: Option<String>| -> async_graphql::Result<Option<ListCursor>> {
         text.map(|text| {
             OperationCursor::decode_cursor(&text)
@@ -135,7 +124,7 @@ pub async fn bulk_operations(
         // Newest first unless reversed.
         ascending: arguments.reverse,
         from_end,
-        limit: i64::from(count),
+        limit,
         after: cursor(arguments.after)?,
         before: cursor(arguments.before)?,
     };

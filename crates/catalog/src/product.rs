@@ -602,17 +602,8 @@ impl Window {
         before: Option<String>,
         reverse: bool,
     ) -> async_graphql::Result<Self> {
-        let (forward, count) = match (first, last) {
-            (Some(first), None) => (true, first),
-            (None, Some(last)) => (false, last),
-            (None, None) => return Err("you must provide one of first or last".into()),
-            (Some(_), Some(_)) => {
-                return Err("providing both first and last is not supported".into())
-            }
-        };
-        if !(0..=250).contains(&count) {
-            return Err("The page size must be between 0 and 250.".into());
-        }
+        let (from_end, limit) = stevedore_core::paging::window(first, last)?;
+        let forward = !from_end;
         let decode = |cursor: Option<String>| -> async_graphql::Result<Option<i64>> {
             cursor
                 .map(|text| {
@@ -624,7 +615,7 @@ impl Window {
         };
         Ok(Self {
             forward,
-            limit: i64::from(count),
+            limit,
             after: decode(after)?,
             before: decode(before)?,
             reverse,

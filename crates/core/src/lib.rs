@@ -7,6 +7,7 @@ pub mod clock;
 pub mod ids;
 pub mod limits;
 pub mod operation;
+pub mod paging;
 pub mod scalars;
 pub mod search;
 pub mod user_error;
