@@ -16,6 +16,7 @@ mod services;
 mod staged;
 mod types;
 mod variables;
+mod versions;
 mod webhooks;
 
 pub use document::PreparedMutation;

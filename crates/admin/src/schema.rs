@@ -3,6 +3,7 @@
 use crate::bulk::{BulkMutation, BulkQuery};
 use crate::node::NodeQuery;
 use crate::staged::StagedUploadMutation;
+use crate::versions::VersionQuery;
 use crate::webhooks::{WebhookMutation, WebhookQuery};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use std::sync::Arc;
@@ -14,7 +15,13 @@ pub const MUTATION_ROOT: &str = "Mutation";
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "QueryRoot")]
-pub struct QueryRoot(CatalogQuery, BulkQuery, NodeQuery, WebhookQuery);
+pub struct QueryRoot(
+    CatalogQuery,
+    BulkQuery,
+    NodeQuery,
+    WebhookQuery,
+    VersionQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]

@@ -209,8 +209,10 @@ impl Product {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        #[graphql(default = false)] reverse: bool,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
     ) -> async_graphql::Result<Connection<IdCursor, ProductVariant>> {
+        // Nullable with a default, as in Shopify's schema: `$reverse: Boolean` may be left out.
+        let reverse = reverse.unwrap_or(false);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let id = self.0.id;
         let in_window = window
@@ -674,8 +676,9 @@ impl ProductQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        #[graphql(default = false)] reverse: bool,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
     ) -> async_graphql::Result<Connection<IdCursor, Product>> {
+        let reverse = reverse.unwrap_or(false);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let shop = shop(ctx)?;
         let sql = format!(

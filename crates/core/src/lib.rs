@@ -18,4 +18,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{Gid, GidError, OperationId, ProductId, ShopId};
 pub use operation::{BulkOperation, ErrorCode, OperationStatus, OperationType};
 pub use user_error::{BulkMutationErrorCode, BulkUserError};
-pub use version::ApiVersion;
+pub use version::{ApiVersion, PublicVersion};

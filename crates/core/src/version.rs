@@ -46,6 +46,60 @@ impl ApiVersion {
     }
 }
 
+/// A version as `publicApiVersions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicVersion {
+    pub version: ApiVersion,
+    pub display_name: String,
+    pub supported: bool,
+}
+
+impl ApiVersion {
+    /// The versions the Admin API advertises on `today`: the four quarterly releases of the
+    /// last twelve months (each release is supported for a year), the next one as a release
+    /// candidate, and `unstable`; the last two are not `supported`.
+    pub fn public_versions(today: chrono::NaiveDate) -> Vec<PublicVersion> {
+        use chrono::Datelike;
+        let quarter_month = |month: u32| (((month - 1) / 3) * 3 + 1) as u8;
+        let (mut year, mut month) = (today.year() as u16, quarter_month(today.month()));
+        let mut releases = Vec::new();
+        for _ in 0..4 {
+            releases.push(Self::release(year, month));
+            (year, month) = if month == 1 {
+                (year - 1, 10)
+            } else {
+                (year, month - 3)
+            };
+        }
+        releases.reverse();
+        let latest = *releases.last().unwrap_or(&Self::Unstable);
+        let candidate = match latest {
+            Self::Release { year, month: 10 } => Self::release(year + 1, 1),
+            Self::Release { year, month } => Self::release(year, month + 3),
+            Self::Unstable => Self::Unstable,
+        };
+        let mut versions: Vec<PublicVersion> = releases
+            .into_iter()
+            .map(|version| PublicVersion {
+                version,
+                display_name: version.to_string(),
+                supported: true,
+            })
+            .collect();
+        versions.push(PublicVersion {
+            version: candidate,
+            display_name: format!("{candidate} (Release candidate)"),
+            supported: false,
+        });
+        versions.push(PublicVersion {
+            version: Self::Unstable,
+            display_name: "unstable".to_owned(),
+            supported: false,
+        });
+        versions
+    }
+}
+
 impl fmt::Display for ApiVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -79,6 +133,31 @@ mod tests {
                 .concurrent_operations_per_type(),
             5
         );
+    }
+
+    #[test]
+    fn the_last_four_releases_are_supported_and_the_next_is_a_candidate() {
+        let listed =
+            ApiVersion::public_versions(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        let names: Vec<(&str, bool)> = listed
+            .iter()
+            .map(|version| (version.display_name.as_str(), version.supported))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("2026-01", true),
+                ("2026-04", true),
+                ("2026-07", true),
+                ("2026-10", true),
+                ("2027-01 (Release candidate)", false),
+                ("unstable", false)
+            ]
+        );
+        let january =
+            ApiVersion::public_versions(chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap());
+        assert_eq!(january[0].version.to_string(), "2026-04");
+        assert_eq!(january[4].version.to_string(), "2027-04");
     }
 
     #[test]
