@@ -22,3 +22,8 @@ pub fn upload_policy_ttl() -> TimeDelta {
 pub fn result_url_ttl() -> TimeDelta {
     TimeDelta::days(7)
 }
+
+/// How long a bulk mutation may run before it fails with `TIMEOUT`.
+pub fn mutation_run_limit() -> TimeDelta {
+    TimeDelta::hours(24)
+}

@@ -71,6 +71,9 @@ pub struct Engine<E: Executor> {
     owner: String,
     wake: Notify,
     plans: Mutex<HashMap<OperationId, Arc<OperationPlan<E::Prepared>>>>,
+    /// When (store clock, epoch ms) this process next looks for timed-out and expired
+    /// operations.
+    next_sweep: std::sync::atomic::AtomicI64,
 }
 
 impl<E: Executor> Engine<E> {
@@ -89,6 +92,7 @@ impl<E: Executor> Engine<E> {
             owner,
             wake: Notify::new(),
             plans: Mutex::new(HashMap::new()),
+            next_sweep: std::sync::atomic::AtomicI64::new(0),
         })
     }
 

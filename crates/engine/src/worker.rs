@@ -49,8 +49,13 @@ impl<E: Executor> Engine<E> {
     /// Does one unit of work; false when there was none.
     async fn step(&self) -> Result<bool, StepError> {
         let lease = self.lease_millis();
+        self.sweep().await?;
         if let Some(id) = self.store.claim_assembly(&self.owner, lease).await? {
             self.assemble(id).await?;
+            return Ok(true);
+        }
+        if let Some((id, lines_done)) = self.store.claim_failure(&self.owner, lease).await? {
+            self.finish_failure(id, lines_done).await?;
             return Ok(true);
         }
         if let Some(id) = self.store.finish_cancellation().await? {
@@ -135,13 +140,83 @@ impl<E: Executor> Engine<E> {
         Ok(())
     }
 
-    /// Fails an operation whose input cannot be trusted any more.
+    /// Fails an operation whose input cannot be trusted any more, with the partial data of the
+    /// lines it has done.
     async fn fail(&self, id: OperationId, reason: &str) -> Result<(), StepError> {
-        tracing::error!(bulk_operation.id = %id, reason, "bulk operation failed");
+        tracing::error!(bulk_operation.id = %id, reason, "bulk operation failing");
         self.store
-            .fail_operation(id, ErrorCode::InternalServerError)
+            .begin_failure(id, ErrorCode::InternalServerError, &self.owner)
             .await?;
+        self.wake();
         Ok(())
+    }
+
+    /// The lifecycle's clock-driven changes, at most once a second per process: mutations
+    /// running past their limit fail with TIMEOUT, and results kept past their seven days
+    /// expire (their objects are removed).
+    async fn sweep(&self) -> Result<(), StepError> {
+        let now = self.store.now_millis();
+        let due = self.next_sweep.load(std::sync::atomic::Ordering::Relaxed);
+        if now < due
+            || self
+                .next_sweep
+                .compare_exchange(
+                    due,
+                    now + 1000,
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return Ok(());
+        }
+        let limit = stevedore_core::limits::mutation_run_limit().num_milliseconds();
+        let timed_out = self.store.time_out_operations(now - limit).await?;
+        if timed_out > 0 {
+            tracing::warn!(
+                operations = timed_out,
+                "bulk operations ran past their time limit"
+            );
+            self.wake();
+        }
+        let kept = stevedore_core::limits::result_url_ttl().num_milliseconds();
+        for key in self.store.expire_operations(now - kept).await? {
+            if let Err(error) = self.blobs.delete(&key).await {
+                tracing::warn!(blob.key = %key, %error, "could not remove an expired result");
+            }
+        }
+        Ok(())
+    }
+
+    /// Assembles what a failing operation finished as its partial data, then fails it.
+    async fn finish_failure(&self, id: OperationId, lines_done: u64) -> Result<(), StepError> {
+        let partial = match lines_done > 0 {
+            true => {
+                let Some(shop_id) = self.store.operation_shop(id).await? else {
+                    return Ok(());
+                };
+                let key = partial_result_key(shop_id, id);
+                self.write_results(id, &key).await?;
+                Some(key)
+            }
+            false => None,
+        };
+        if self
+            .store
+            .finish_failure(id, &self.owner, partial.as_deref(), lines_done)
+            .await?
+        {
+            self.forget_plan(id);
+            tracing::info!(bulk_operation.id = %id, partial_data = partial.is_some(), "bulk operation failed");
+        }
+        Ok(())
+    }
+
+    fn forget_plan(&self, id: OperationId) {
+        self.plans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&id);
     }
 
     fn operation_plan(&self, id: OperationId) -> Option<Arc<OperationPlan<E::Prepared>>> {
@@ -185,16 +260,15 @@ impl<E: Executor> Engine<E> {
     async fn run_claimed(&self, claim: ChunkClaim) -> Result<(), StepError> {
         match self.run_chunk(&claim).await {
             Ok(()) => Ok(()),
-            Err(StepError::Blob(BlobError::Changed(_))) => {
-                self.fail(claim.operation_id, "the staged input changed while running")
-                    .await
-            }
-            Err(StepError::Blob(BlobError::NotFound(_))) => {
-                self.fail(
-                    claim.operation_id,
-                    "the staged input vanished while running",
-                )
-                .await
+            Err(StepError::Blob(error @ (BlobError::Changed(_) | BlobError::NotFound(_)))) => {
+                let reason = match error {
+                    BlobError::Changed(_) => "the staged input changed while running",
+                    _ => "the staged input vanished while running",
+                };
+                self.fail(claim.operation_id, reason).await?;
+                // Nothing of the chunk ran; giving it back lets the failure finish at once.
+                self.store.release_chunk(&claim, false).await?;
+                Ok(())
             }
             Err(error) => {
                 let count_attempt =
@@ -336,6 +410,21 @@ impl<E: Executor> Engine<E> {
             return Ok(());
         };
         let key = result_key(shop_id, id);
+        let size = self.write_results(id, &key).await?;
+        if self
+            .store
+            .complete_operation(id, &self.owner, &key, size)
+            .await?
+        {
+            self.forget_plan(id);
+            tracing::info!(bulk_operation.id = %id, bytes = size, "bulk operation completed");
+        }
+        Ok(())
+    }
+
+    /// Writes the committed chunk results, in line order, to `key`; returns its size. Re-running
+    /// after a crash rewrites the same object from the same rows.
+    async fn write_results(&self, id: OperationId, key: &str) -> Result<u64, StepError> {
         let results = self.store.chunk_results(id);
         let stream = futures::stream::try_unfold(results, |mut results| async move {
             Ok::<_, stevedore_store::StoreError>(
@@ -352,26 +441,20 @@ impl<E: Executor> Engine<E> {
         };
         let stored = self
             .blobs
-            .put_stream_with(&key, Box::pin(stream), u64::MAX, &attributes)
+            .put_stream_with(key, Box::pin(stream), u64::MAX, &attributes)
             .await?;
-        if self
-            .store
-            .complete_operation(id, &self.owner, &key, stored.size)
-            .await?
-        {
-            self.plans
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .remove(&id);
-            tracing::info!(bulk_operation.id = %id, bytes = stored.size, "bulk operation completed");
-        }
-        Ok(())
+        Ok(stored.size)
     }
 }
 
 /// Where an operation's result JSONL is stored.
 pub fn result_key(shop_id: stevedore_core::ShopId, id: OperationId) -> String {
     format!("results/{shop_id}/{id}/bulk-{id}.jsonl")
+}
+
+/// Where a failed operation's partial data is stored.
+pub fn partial_result_key(shop_id: stevedore_core::ShopId, id: OperationId) -> String {
+    format!("results/{shop_id}/{id}/partial/bulk-{id}.jsonl")
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -122,4 +122,12 @@ async fn a_file_replaced_while_running_fails_the_operation() {
         processed < lines,
         "the operation stopped early: {processed} of {lines}"
     );
+    // What it finished before it noticed comes back as partial data, one line per line done.
+    let partial = server
+        .get(done["partialDataUrl"].as_str().expect("partial data"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(partial.lines().count(), processed);
 }

@@ -54,7 +54,7 @@ impl Store {
         // the running operations, not of every chunk they have.
         let candidates_sql = format!(
             "SELECT o.id FROM bulk_operations o JOIN shops s ON s.id = o.shop_id
-             WHERE o.status = 'RUNNING'
+             WHERE o.status = 'RUNNING' AND o.pending_error_code IS NULL
                AND EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND {RUNNABLE})
              ORDER BY s.claim_turn, o.claim_turn, o.id LIMIT 8"
         );
@@ -77,7 +77,8 @@ impl Store {
             let chunk: Option<i64> = sqlx::query_scalar(&format!(
                 "SELECT c.chunk_index FROM bulk_chunks c
                  WHERE c.operation_id = $2 AND {RUNNABLE}
-                   AND EXISTS (SELECT 1 FROM bulk_operations o WHERE o.id = c.operation_id AND o.status = 'RUNNING')
+                   AND EXISTS (SELECT 1 FROM bulk_operations o WHERE o.id = c.operation_id
+                                 AND o.status = 'RUNNING' AND o.pending_error_code IS NULL)
                  ORDER BY c.chunk_index LIMIT 1{}",
                 self.dialect.skip_locked("c")
             ))

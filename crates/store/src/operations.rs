@@ -206,9 +206,11 @@ impl Store {
         let lease: Option<PlanningLease> = sqlx::query_as(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
              WHERE id = (SELECT o.id FROM bulk_operations o
-                         WHERE o.status = 'CREATED' AND (o.lease_until IS NULL OR o.lease_until < $3)
+                         WHERE o.status = 'CREATED' AND o.pending_error_code IS NULL
+                           AND (o.lease_until IS NULL OR o.lease_until < $3)
                          ORDER BY o.id LIMIT 1{})
-               AND status = 'CREATED' AND (lease_until IS NULL OR lease_until < $3)
+               AND status = 'CREATED' AND pending_error_code IS NULL
+               AND (lease_until IS NULL OR lease_until < $3)
              RETURNING id, staged_upload_key, input_md5_hex, input_etag",
             self.dialect.skip_locked("o")
         ))
@@ -281,10 +283,12 @@ impl Store {
         let id: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
              WHERE id = (SELECT o.id FROM bulk_operations o
-                         WHERE o.status = 'RUNNING' AND (o.lease_until IS NULL OR o.lease_until < $3)
+                         WHERE o.status = 'RUNNING' AND o.pending_error_code IS NULL
+                           AND (o.lease_until IS NULL OR o.lease_until < $3)
                            AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0)
                          ORDER BY o.id LIMIT 1{})
-               AND status = 'RUNNING' AND (lease_until IS NULL OR lease_until < $3)
+               AND status = 'RUNNING' AND pending_error_code IS NULL
+               AND (lease_until IS NULL OR lease_until < $3)
              RETURNING id",
             self.dialect.skip_locked("o")
         ))
@@ -310,7 +314,7 @@ impl Store {
         let completed = sqlx::query(
             "UPDATE bulk_operations SET status = 'COMPLETED', completed_at = $1, result_key = $2, file_size = $3,
                  lease_owner = NULL, lease_until = NULL
-             WHERE id = $4 AND status = 'RUNNING' AND lease_owner = $5",
+             WHERE id = $4 AND status = 'RUNNING' AND pending_error_code IS NULL AND lease_owner = $5",
         )
         .bind(now)
         .bind(result_key)
@@ -332,28 +336,143 @@ impl Store {
         Ok(completed)
     }
 
-    /// Fails an operation whose input cannot be trusted, keeping what it counted, and announces
-    /// it to the shop's webhook subscriptions in the same transaction.
-    pub async fn fail_operation(
+    /// Sets an operation on its way to FAILED with `error_code`: no more of its chunks are handed
+    /// out, and once the ones in flight have stopped a worker assembles its partial data and
+    /// finishes it ([`Store::claim_failure`]). Does nothing to an operation already finished or
+    /// already failing.
+    /// `holder` gives up the operation's step lease if it holds it (a planner that found the
+    /// input unusable), so the last step can be taken at once.
+    pub async fn begin_failure(
         &self,
         id: OperationId,
         error_code: stevedore_core::ErrorCode,
+        holder: &str,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let failed = sqlx::query(
-            "UPDATE bulk_operations SET status = 'FAILED', error_code = $1, lease_owner = NULL, lease_until = NULL
-             WHERE id = $2 AND status IN ('CREATED', 'RUNNING')",
+        sqlx::query(
+            "UPDATE bulk_operations SET pending_error_code = $1,
+                 lease_until = CASE WHEN lease_owner = $3 THEN NULL ELSE lease_until END,
+                 lease_owner = CASE WHEN lease_owner = $3 THEN NULL ELSE lease_owner END
+             WHERE id = $2 AND status IN ('CREATED', 'RUNNING') AND pending_error_code IS NULL",
         )
         .bind(error_code.as_str())
         .bind(id.0)
+        .bind(holder)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Sets every mutation operation that started before `started_before` and is still going on
+    /// its way to FAILED with `TIMEOUT`; returns how many.
+    pub async fn time_out_operations(&self, started_before: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE bulk_operations SET pending_error_code = 'TIMEOUT'
+             WHERE operation_type = 'MUTATION' AND status IN ('CREATED', 'RUNNING')
+               AND pending_error_code IS NULL AND COALESCE(started_at, created_at) < $1",
+        )
+        .bind(started_before)
+        .execute(self.pool())
+        .await?
+        .rows_affected())
+    }
+
+    /// Takes the last step of a failing operation whose chunks are no longer running: returns
+    /// it with the number of lines done so far (the partial data to assemble).
+    pub async fn claim_failure(
+        &self,
+        owner: &str,
+        lease_millis: i64,
+    ) -> Result<Option<(OperationId, u64)>> {
+        let now = self.now_millis();
+        let claimed: Option<(i64, i64)> = sqlx::query_as(&format!(
+            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT o.id FROM bulk_operations o
+                         WHERE o.pending_error_code IS NOT NULL AND o.status IN ('CREATED', 'RUNNING')
+                           AND (o.lease_until IS NULL OR o.lease_until < $3)
+                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
+                                             AND c.lease_until IS NOT NULL AND c.lease_until >= $3)
+                         ORDER BY o.id LIMIT 1{})
+               AND pending_error_code IS NOT NULL AND status IN ('CREATED', 'RUNNING')
+               AND (lease_until IS NULL OR lease_until < $3)
+             RETURNING id, object_count",
+            self.dialect.skip_locked("o")
+        ))
+        .bind(owner)
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(claimed.map(|(id, done)| (OperationId(id), done as u64)))
+    }
+
+    /// Turns a failing operation FAILED with its pending code and its partial data, drops its
+    /// chunks and announces it, in one transaction — if exactly `lines_done` lines are done: a
+    /// chunk presumed dead that committed while the partial data was written makes the partial
+    /// data short, so the step is given back to be done again. False if nothing changed.
+    pub async fn finish_failure(
+        &self,
+        id: OperationId,
+        owner: &str,
+        partial_result_key: Option<&str>,
+        lines_done: u64,
+    ) -> Result<bool> {
+        let now = self.now_millis();
+        let mut tx = self.begin_write().await?;
+        // The chunks' locks before the operation's, the order commits take them in.
+        sqlx::query(&format!(
+            "SELECT chunk_index FROM bulk_chunks WHERE operation_id = $1{}",
+            self.dialect.lock_rows()
+        ))
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let failed = sqlx::query(
+            "UPDATE bulk_operations SET status = 'FAILED', error_code = pending_error_code,
+                 pending_error_code = NULL, partial_result_key = $1, completed_at = NULL,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = $2 AND lease_owner = $3 AND pending_error_code IS NOT NULL
+               AND status IN ('CREATED', 'RUNNING') AND object_count = $4",
+        )
+        .bind(partial_result_key)
+        .bind(id.0)
+        .bind(owner)
+        .bind(lines_done as i64)
         .execute(&mut *tx)
         .await?
-        .rows_affected();
-        if failed == 1 {
-            Self::announce_finish(&mut tx, id, self.now_millis()).await?;
+        .rows_affected()
+            == 1;
+        if failed {
+            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            Self::announce_finish(&mut tx, id, now).await?;
+        } else {
+            sqlx::query(
+                "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(id.0)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(failed)
+    }
+
+    /// Turns COMPLETED operations whose results were kept past `completed_before` EXPIRED (their
+    /// `url` is null from then on); returns the result objects no longer needed.
+    pub async fn expire_operations(&self, completed_before: i64) -> Result<Vec<String>> {
+        let keys: Vec<Option<String>> = sqlx::query_scalar(
+            "UPDATE bulk_operations SET status = 'EXPIRED'
+             WHERE status = 'COMPLETED' AND completed_at < $1
+             RETURNING result_key",
+        )
+        .bind(completed_before)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(keys.into_iter().flatten().collect())
     }
 
     /// Asks a CREATED or RUNNING operation to stop: it turns CANCELING at once, and workers take
