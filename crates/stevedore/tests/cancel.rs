@@ -54,12 +54,7 @@ async fn a_running_operation_stops_and_keeps_what_it_did() {
     })
     .await;
     let lines = 3000;
-    let key = server.upload(&product_lines(lines)).await;
-    let id = server.run_mutation(PRODUCT_CREATE, &key).await["bulkOperation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    while server.operation(&id).await["objectCount"] == "0" {}
+    let id = server.start_running(lines).await;
     assert_eq!(
         cancel(&server, &id).await["bulkOperation"]["status"],
         "CANCELING"

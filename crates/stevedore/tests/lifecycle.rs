@@ -57,16 +57,7 @@ async fn a_mutation_running_past_a_day_fails_with_timeout_and_its_partial_data()
     let (clock, options) = clocked(5);
     let server = TestServer::start_with(options).await;
     let lines = 3000;
-    let key = server.upload(&product_lines(lines)).await;
-    let id = server.run_mutation(PRODUCT_CREATE, &key).await["bulkOperation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut running = server.operation(&id).await;
-    while running["objectCount"] == "0" {
-        running = server.operation(&id).await;
-    }
-    assert_eq!(running["status"], "RUNNING");
+    let id = server.start_running(lines).await;
 
     clock.advance(chrono::TimeDelta::hours(24) + chrono::TimeDelta::minutes(1));
     let failed = server.wait(&id).await;

@@ -326,11 +326,7 @@ impl Store {
         .rows_affected()
             == 1;
         if completed {
-            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            Self::announce_finish(&mut tx, id, now).await?;
+            Self::conclude(&mut tx, id, now).await?;
             tx.commit().await?;
         }
         Ok(completed)
@@ -442,11 +438,7 @@ impl Store {
         .rows_affected()
             == 1;
         if failed {
-            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            Self::announce_finish(&mut tx, id, now).await?;
+            Self::conclude(&mut tx, id, now).await?;
         } else {
             sqlx::query(
                 "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
@@ -536,14 +528,20 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = id {
-            sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            Self::announce_finish(&mut tx, OperationId(id), now).await?;
+            Self::conclude(&mut tx, OperationId(id), now).await?;
         }
         tx.commit().await?;
         Ok(id.map(OperationId))
+    }
+
+    /// For an operation that just ended, inside the transaction that ended it: drops the chunks
+    /// it no longer needs and writes its `bulk_operations/finish` outbox rows.
+    async fn conclude(conn: &mut AnyConnection, id: OperationId, now: i64) -> Result<()> {
+        sqlx::query("DELETE FROM bulk_chunks WHERE operation_id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        Self::announce_finish(conn, id, now).await
     }
 
     /// Writes the `bulk_operations/finish` outbox rows for an operation that just ended.

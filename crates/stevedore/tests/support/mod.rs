@@ -279,6 +279,19 @@ impl TestServer {
         body["data"]["bulkOperationRunMutation"].clone()
     }
 
+    /// Uploads `lines` product lines, runs the product mutation over them and returns the
+    /// operation's id once it is RUNNING with some lines done.
+    pub async fn start_running(&self, lines: usize) -> String {
+        let key = self.upload(&product_lines(lines)).await;
+        let id = self.run_mutation(PRODUCT_CREATE, &key).await["bulkOperation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        while self.operation(&id).await["objectCount"] == "0" {}
+        assert_eq!(self.operation(&id).await["status"], "RUNNING");
+        id
+    }
+
     pub async fn run_mutation(&self, mutation: &str, path: &str) -> Value {
         self.run_mutation_as(&self.token, "2026-01", mutation, path)
             .await
