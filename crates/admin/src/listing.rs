@@ -161,7 +161,16 @@ pub async fn bulk_operations(
         .store()
         .list_operations(shop, &conditions, &page)
         .await?;
-    let mut connection = Connection::new(from_end && more, !from_end && more);
+    // Beyond the far end: whether more rows were found. Behind the near end: whether the page
+    // starts at a cursor, as other connections here report it.
+    let mut connection = Connection::new(
+        if from_end { more } else { page.after.is_some() },
+        if from_end {
+            page.before.is_some()
+        } else {
+            more
+        },
+    );
     connection
         .edges
         .extend(operations.into_iter().map(|operation| {

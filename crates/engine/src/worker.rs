@@ -180,9 +180,13 @@ impl<E: Executor> Engine<E> {
             self.wake();
         }
         let kept = stevedore_core::limits::result_url_ttl().num_milliseconds();
-        for key in self.store.expire_operations(now - kept).await? {
-            if let Err(error) = self.blobs.delete(&key).await {
-                tracing::warn!(blob.key = %key, %error, "could not remove an expired result");
+        for expired in self.store.expired_results(now - kept).await? {
+            // The object first: if removing it fails, the row still names it for the next sweep.
+            match self.blobs.delete(&expired.key).await {
+                Ok(()) => self.store.forget_result(expired.id).await?,
+                Err(error) => {
+                    tracing::warn!(blob.key = %expired.key, %error, "could not remove an expired result")
+                }
             }
         }
         Ok(())
@@ -265,10 +269,9 @@ impl<E: Executor> Engine<E> {
                     BlobError::Changed(_) => "the staged input changed while running",
                     _ => "the staged input vanished while running",
                 };
-                self.fail(claim.operation_id, reason).await?;
                 // Nothing of the chunk ran; giving it back lets the failure finish at once.
                 self.store.release_chunk(&claim, false).await?;
-                Ok(())
+                self.fail(claim.operation_id, reason).await
             }
             Err(error) => {
                 let count_attempt =

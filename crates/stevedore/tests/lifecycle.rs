@@ -32,6 +32,25 @@ async fn wait_for_status(server: &TestServer, id: &str, status: &str) -> Value {
     panic!("{id} never became {status}: {}", server.operation(id).await);
 }
 
+/// The blob key a result link points at (this server's link or a bucket's presigned one).
+fn key_of(url: &str) -> String {
+    let path = url.split('?').next().unwrap();
+    path[path.find("/results/").unwrap() + 1..].to_owned()
+}
+
+/// Waits for the sweep to remove the object behind a result link.
+async fn assert_removed(server: &TestServer, url: &str) {
+    let key = key_of(url);
+    let blobs = server.app.services().engine.blobs();
+    for _ in 0..500 {
+        if blobs.head(&key).await.unwrap().is_none() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{key} is still stored");
+}
+
 /// Downloads a partial result and checks that it holds exactly `count` distinct lines.
 async fn assert_partial_lines(server: &TestServer, failed: &Value, count: usize) {
     let url = failed["partialDataUrl"].as_str().expect("partial data");
@@ -71,6 +90,15 @@ async fn a_mutation_running_past_a_day_fails_with_timeout_and_its_partial_data()
         "stopped part-way: {done} of {lines}"
     );
     assert_partial_lines(&server, &failed, done).await;
+
+    // Partial data is kept seven days too, then removed; the operation stays FAILED.
+    clock.advance(chrono::TimeDelta::days(7));
+    assert_removed(&server, failed["partialDataUrl"].as_str().unwrap()).await;
+    let later = server.operation(&id).await;
+    assert_eq!(
+        (later["status"].clone(), later["partialDataUrl"].clone()),
+        (Value::from("FAILED"), Value::Null)
+    );
 }
 
 #[tokio::test]
@@ -97,4 +125,5 @@ async fn a_completed_operation_expires_seven_days_after_it_completed() {
         "completion stays on record"
     );
     assert_eq!(expired["objectCount"], "2");
+    assert_removed(&server, operation["url"].as_str().unwrap()).await;
 }

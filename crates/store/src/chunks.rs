@@ -134,7 +134,11 @@ impl Store {
     /// Extends the lease of a chunk still held under `claim.fence`. False if it was taken over.
     pub async fn renew_chunk_lease(&self, claim: &ChunkClaim, lease_millis: i64) -> Result<bool> {
         let renewed = sqlx::query(
-            "UPDATE bulk_chunks SET lease_until = $1 WHERE operation_id = $2 AND chunk_index = $3 AND fence = $4 AND done = 0",
+            // An operation on its way to failing waits for its chunks in flight; a chunk that
+            // runs on and on must not hold that up past one lease period.
+            "UPDATE bulk_chunks SET lease_until = $1 WHERE operation_id = $2 AND chunk_index = $3 AND fence = $4 AND done = 0
+               AND NOT EXISTS (SELECT 1 FROM bulk_operations o WHERE o.id = bulk_chunks.operation_id
+                                 AND o.pending_error_code IS NOT NULL)",
         )
         .bind(self.now_millis() + lease_millis)
         .bind(claim.operation_id.0)

@@ -63,6 +63,13 @@ pub struct NewOperation {
     pub input_etag: Option<String>,
 }
 
+/// A result object kept past its seven days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredResult {
+    pub id: OperationId,
+    pub key: String,
+}
+
 /// Admission refused: the shop already has `cap` non-terminal operations of this type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InProgress {
@@ -327,8 +334,18 @@ impl Store {
             == 1;
         if completed {
             Self::conclude(&mut tx, id, now).await?;
-            tx.commit().await?;
+        } else {
+            // Canceled or failing meanwhile: give the step back so that ending can proceed.
+            sqlx::query(
+                "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(id.0)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
         }
+        tx.commit().await?;
         Ok(completed)
     }
 
@@ -363,8 +380,12 @@ impl Store {
     pub async fn time_out_operations(&self, started_before: i64) -> Result<u64> {
         Ok(sqlx::query(
             "UPDATE bulk_operations SET pending_error_code = 'TIMEOUT'
-             WHERE operation_type = 'MUTATION' AND status IN ('CREATED', 'RUNNING')
-               AND pending_error_code IS NULL AND COALESCE(started_at, created_at) < $1",
+             WHERE operation_type = 'MUTATION' AND pending_error_code IS NULL
+               AND COALESCE(started_at, created_at) < $1
+               -- Not one whose lines are all done: it is being assembled, and completes.
+               AND (status = 'CREATED'
+                    OR status = 'RUNNING' AND EXISTS (SELECT 1 FROM bulk_chunks c
+                                                      WHERE c.operation_id = bulk_operations.id AND c.done = 0))",
         )
         .bind(started_before)
         .execute(self.pool())
@@ -380,6 +401,16 @@ impl Store {
         lease_millis: i64,
     ) -> Result<Option<(OperationId, u64)>> {
         let now = self.now_millis();
+        // A read first: idle workers ask on every step, and mostly nothing is failing.
+        let failing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM bulk_operations WHERE pending_error_code IS NOT NULL
+               AND status IN ('CREATED', 'RUNNING') LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        if failing.is_none() {
+            return Ok(None);
+        }
         let claimed: Option<(i64, i64)> = sqlx::query_as(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
              WHERE id = (SELECT o.id FROM bulk_operations o
@@ -453,18 +484,47 @@ impl Store {
         Ok(failed)
     }
 
-    /// Turns COMPLETED operations whose results were kept past `completed_before` EXPIRED (their
-    /// `url` is null from then on); returns the result objects no longer needed.
-    pub async fn expire_operations(&self, completed_before: i64) -> Result<Vec<String>> {
-        let keys: Vec<Option<String>> = sqlx::query_scalar(
-            "UPDATE bulk_operations SET status = 'EXPIRED'
+    /// Results kept past their seven days: COMPLETED operations that completed before
+    /// `before` (the whole result) and FAILED ones created before it (the partial data).
+    pub async fn expired_results(&self, before: i64) -> Result<Vec<ExpiredResult>> {
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, status, result_key, partial_result_key FROM bulk_operations
              WHERE status = 'COMPLETED' AND completed_at < $1
-             RETURNING result_key",
+                OR status = 'FAILED' AND partial_result_key IS NOT NULL AND created_at < $1
+             ORDER BY id LIMIT 100",
         )
-        .bind(completed_before)
+        .bind(before)
         .fetch_all(self.pool())
         .await?;
-        Ok(keys.into_iter().flatten().collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, status, result, partial)| {
+                let key = if status == "COMPLETED" {
+                    result
+                } else {
+                    partial
+                }?;
+                Some(ExpiredResult {
+                    id: OperationId(id),
+                    key,
+                })
+            })
+            .collect())
+    }
+
+    /// Records that an expired result's object is gone: a COMPLETED operation turns EXPIRED
+    /// (its `url` null from then on), a FAILED one keeps its status and loses its partial data.
+    pub async fn forget_result(&self, id: OperationId) -> Result<()> {
+        sqlx::query(
+            "UPDATE bulk_operations SET
+                 status = CASE WHEN status = 'COMPLETED' THEN 'EXPIRED' ELSE status END,
+                 partial_result_key = CASE WHEN status = 'FAILED' THEN NULL ELSE partial_result_key END
+             WHERE id = $1",
+        )
+        .bind(id.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Asks a CREATED or RUNNING operation to stop: it turns CANCELING at once, and workers take

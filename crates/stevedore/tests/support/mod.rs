@@ -287,9 +287,14 @@ impl TestServer {
             .as_str()
             .unwrap()
             .to_owned();
-        while self.operation(&id).await["objectCount"] == "0" {}
-        assert_eq!(self.operation(&id).await["status"], "RUNNING");
-        id
+        for _ in 0..100_000 {
+            let operation = self.operation(&id).await;
+            if operation["objectCount"] != "0" {
+                assert_eq!(operation["status"], "RUNNING", "{operation}");
+                return id;
+            }
+        }
+        panic!("{id} never got going: {}", self.operation(&id).await);
     }
 
     pub async fn run_mutation(&self, mutation: &str, path: &str) -> Value {
