@@ -332,20 +332,8 @@ impl Store {
         .await?
         .rows_affected()
             == 1;
-        if completed {
-            Self::conclude(&mut tx, id, now).await?;
-        } else {
-            // Canceled or failing meanwhile: give the step back so that ending can proceed.
-            sqlx::query(
-                "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
-                 WHERE id = $1 AND lease_owner = $2",
-            )
-            .bind(id.0)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        // Canceled or failing meanwhile: the step is given back so that ending can proceed.
+        Self::conclude_or_release(tx, id, owner, completed, now).await?;
         Ok(completed)
     }
 
@@ -468,19 +456,7 @@ impl Store {
         .await?
         .rows_affected()
             == 1;
-        if failed {
-            Self::conclude(&mut tx, id, now).await?;
-        } else {
-            sqlx::query(
-                "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
-                 WHERE id = $1 AND lease_owner = $2",
-            )
-            .bind(id.0)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        Self::conclude_or_release(tx, id, owner, failed, now).await?;
         Ok(failed)
     }
 
@@ -592,6 +568,31 @@ impl Store {
         }
         tx.commit().await?;
         Ok(id.map(OperationId))
+    }
+
+    /// Ends the transaction of an operation's last step: concludes the operation if the step
+    /// `ended` it, otherwise gives the step's lease back for another try.
+    async fn conclude_or_release(
+        mut tx: crate::Transaction,
+        id: OperationId,
+        owner: &str,
+        ended: bool,
+        now: i64,
+    ) -> Result<()> {
+        if ended {
+            Self::conclude(&mut tx, id, now).await?;
+        } else {
+            sqlx::query(
+                "UPDATE bulk_operations SET lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(id.0)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// For an operation that just ended, inside the transaction that ended it: drops the chunks
