@@ -36,23 +36,25 @@ impl Services {
         key: &str,
         expires_unix: i64,
     ) -> Result<String, stevedore_blob::BlobError> {
-        let blobs = self.engine.blobs();
-        if blobs.can_presign() {
-            let now = self.engine.store().clock().now().timestamp();
-            // Signers refuse more than seven days; a clock ahead of the one that stamped the
-            // completion must not push a fresh result link past that.
-            let expires_in = Duration::from_secs(
-                expires_unix
-                    .saturating_sub(now)
-                    .clamp(1, MAX_PRESIGNED_SECONDS) as u64,
-            );
-            let method = match access {
-                Access::Download => PresignMethod::Get,
-                Access::Upload => PresignMethod::Put,
-            };
-            if let Some(url) = blobs.presigned_url(method, key, expires_in).await? {
-                return Ok(url.to_string());
-            }
+        let now = self.engine.store().clock().now().timestamp();
+        // Signers refuse more than seven days; a clock ahead of the one that stamped the
+        // completion must not push a fresh result link past that.
+        let expires_in = Duration::from_secs(
+            expires_unix
+                .saturating_sub(now)
+                .clamp(1, MAX_PRESIGNED_SECONDS) as u64,
+        );
+        let method = match access {
+            Access::Download => PresignMethod::Get,
+            Access::Upload => PresignMethod::Put,
+        };
+        if let Some(url) = self
+            .engine
+            .blobs()
+            .presigned_url(method, key, expires_in)
+            .await?
+        {
+            return Ok(url.to_string());
         }
         let (method, route) = match access {
             Access::Download => ("GET", "bulk-results"),

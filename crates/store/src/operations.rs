@@ -158,6 +158,44 @@ impl Store {
         }))
     }
 
+    /// Takes the step lease (planning, assembly, the last step of a failure) of the oldest
+    /// operation that meets `condition` and whose lease is free, returning `returning` of it.
+    /// `condition` names the operation's row `{op}` and may use `$3`, the current instant. It is
+    /// checked twice: to pick the row, and again on the row as locked, because on Postgres a
+    /// claimer that waited for the row must see what the claimer before it wrote.
+    async fn claim_step<R>(
+        &self,
+        owner: &str,
+        lease_millis: i64,
+        condition: &str,
+        returning: &str,
+    ) -> Result<Option<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let on = |row: &str| {
+            format!(
+                "{} AND ({row}.lease_until IS NULL OR {row}.lease_until < $3)",
+                condition.replace("{op}", row)
+            )
+        };
+        let now = self.now_millis();
+        Ok(sqlx::query_as(&format!(
+            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
+             WHERE id = (SELECT o.id FROM bulk_operations o WHERE {} ORDER BY o.id LIMIT 1{})
+               AND {}
+             RETURNING {returning}",
+            on("o"),
+            self.dialect.skip_locked("o"),
+            on("bulk_operations"),
+        ))
+        .bind(owner)
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// Makes the caller's transaction the only one counting or adding rows of this shop.
     pub(crate) async fn lock_shop(&self, conn: &mut AnyConnection, shop_id: ShopId) -> Result<()> {
         if let Some(statement) = self.dialect.lock_shop() {
@@ -207,26 +245,13 @@ impl Store {
         owner: &str,
         lease_millis: i64,
     ) -> Result<Option<PlanningLease>> {
-        let now = self.now_millis();
-        // The outer conditions repeat the inner ones: on Postgres a claimer that waited for the
-        // row re-checks them against what the other claimer wrote.
-        let lease: Option<PlanningLease> = sqlx::query_as(&format!(
-            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
-             WHERE id = (SELECT o.id FROM bulk_operations o
-                         WHERE o.status = 'CREATED' AND o.pending_error_code IS NULL
-                           AND (o.lease_until IS NULL OR o.lease_until < $3)
-                         ORDER BY o.id LIMIT 1{})
-               AND status = 'CREATED' AND pending_error_code IS NULL
-               AND (lease_until IS NULL OR lease_until < $3)
-             RETURNING id, staged_upload_key, input_md5_hex, input_etag",
-            self.dialect.skip_locked("o")
-        ))
-        .bind(owner)
-        .bind(now + lease_millis)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(lease)
+        self.claim_step(
+            owner,
+            lease_millis,
+            "{op}.status = 'CREATED' AND {op}.pending_error_code IS NULL",
+            "id, staged_upload_key, input_md5_hex, input_etag",
+        )
+        .await
     }
 
     /// Stores the plan and moves the operation CREATED → RUNNING in one transaction. Returns
@@ -286,25 +311,16 @@ impl Store {
         owner: &str,
         lease_millis: i64,
     ) -> Result<Option<OperationId>> {
-        let now = self.now_millis();
-        let id: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
-             WHERE id = (SELECT o.id FROM bulk_operations o
-                         WHERE o.status = 'RUNNING' AND o.pending_error_code IS NULL
-                           AND (o.lease_until IS NULL OR o.lease_until < $3)
-                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0)
-                         ORDER BY o.id LIMIT 1{})
-               AND status = 'RUNNING' AND pending_error_code IS NULL
-               AND (lease_until IS NULL OR lease_until < $3)
-             RETURNING id",
-            self.dialect.skip_locked("o")
-        ))
-        .bind(owner)
-        .bind(now + lease_millis)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(id.map(OperationId))
+        let claimed: Option<(i64,)> = self
+            .claim_step(
+                owner,
+                lease_millis,
+                "{op}.status = 'RUNNING' AND {op}.pending_error_code IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = {op}.id AND c.done = 0)",
+                "id",
+            )
+            .await?;
+        Ok(claimed.map(|(id,)| OperationId(id)))
     }
 
     /// Marks the operation COMPLETED with its assembled result, and drops the per-chunk results
@@ -388,7 +404,6 @@ impl Store {
         owner: &str,
         lease_millis: i64,
     ) -> Result<Option<(OperationId, u64)>> {
-        let now = self.now_millis();
         // A read first: idle workers ask on every step, and mostly nothing is failing.
         let failing: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM bulk_operations WHERE pending_error_code IS NOT NULL
@@ -399,24 +414,16 @@ impl Store {
         if failing.is_none() {
             return Ok(None);
         }
-        let claimed: Option<(i64, i64)> = sqlx::query_as(&format!(
-            "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
-             WHERE id = (SELECT o.id FROM bulk_operations o
-                         WHERE o.pending_error_code IS NOT NULL AND o.status IN ('CREATED', 'RUNNING')
-                           AND (o.lease_until IS NULL OR o.lease_until < $3)
-                           AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = o.id AND c.done = 0
-                                             AND c.lease_until IS NOT NULL AND c.lease_until >= $3)
-                         ORDER BY o.id LIMIT 1{})
-               AND pending_error_code IS NOT NULL AND status IN ('CREATED', 'RUNNING')
-               AND (lease_until IS NULL OR lease_until < $3)
-             RETURNING id, object_count",
-            self.dialect.skip_locked("o")
-        ))
-        .bind(owner)
-        .bind(now + lease_millis)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
+        let claimed: Option<(i64, i64)> = self
+            .claim_step(
+                owner,
+                lease_millis,
+                "{op}.pending_error_code IS NOT NULL AND {op}.status IN ('CREATED', 'RUNNING')
+                 AND NOT EXISTS (SELECT 1 FROM bulk_chunks c WHERE c.operation_id = {op}.id AND c.done = 0
+                                   AND c.lease_until IS NOT NULL AND c.lease_until >= $3)",
+                "id, object_count",
+            )
+            .await?;
         Ok(claimed.map(|(id, done)| (OperationId(id), done as u64)))
     }
 
