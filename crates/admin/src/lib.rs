@@ -7,6 +7,7 @@
 //! synchronous call would.
 
 mod bulk;
+mod cost;
 mod document;
 mod executor;
 mod listing;

@@ -2,7 +2,10 @@
 //! links are built from; and the one entry point that runs a request for a caller.
 
 use crate::executor::EmbeddedExecutor;
+use crate::cost::{self, Throttle};
 use crate::schema::AdminSchema;
+use crate::types::TypeIndex;
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use stevedore_blob::{PresignMethod, Signer};
@@ -19,9 +22,27 @@ pub struct Services {
     pub signer: Signer,
     /// Base URL clients reach this server at, without a trailing slash.
     pub public_url: String,
+    types: TypeIndex,
+    throttle: Throttle,
 }
 
 impl Services {
+    pub fn new(
+        schema: AdminSchema,
+        engine: Arc<AdminEngine>,
+        signer: Signer,
+        public_url: &str,
+    ) -> Self {
+        Self {
+            types: TypeIndex::from_sdl(&schema.sdl()),
+            schema,
+            engine,
+            signer,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            throttle: Throttle::default(),
+        }
+    }
+
     /// The endpoint staged POST uploads go to.
     pub fn upload_url(&self) -> String {
         format!("{}/staged-uploads", self.public_url)
@@ -80,25 +101,41 @@ pub enum Access {
     Upload,
 }
 
-/// Runs an Admin API request for an authenticated caller.
+/// Runs an Admin API request for an authenticated caller and answers it as the hosted API
+/// does: its cost in `extensions.cost`, paid from the caller's bucket (or `THROTTLED`), and
+/// static validation errors in graphql-ruby's words, without `data`.
 pub async fn execute(
     services: &Arc<Services>,
     caller: Caller,
     version: ApiVersion,
     request: async_graphql::Request,
-) -> async_graphql::Response {
+) -> serde_json::Value {
     let mut request = request;
+    let document = match request.parsed_query() {
+        Ok(document) => document.clone(),
+        // async-graphql reports the syntax error.
+        Err(_) => return answer(services.schema.execute(request).await, None),
+    };
     // The validator expands fragment spreads; refuse documents that would make it work
-    // exponentially before it starts (parsing here is cached in the request, not repeated).
-    if let Ok(document) = request.parsed_query() {
-        if let Err(message) = crate::document::check_expansion(document) {
-            return async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                message, None,
-            )]);
-        }
+    // exponentially before it starts.
+    if let Err(message) = crate::document::check_expansion(&document) {
+        return json!({ "errors": [{ "message": message }] });
     }
+    let Some(operation) = cost::selected_operation(&document, request.operation_name.as_deref())
+    else {
+        return answer(services.schema.execute(request).await, None);
+    };
+    let requested = cost::requested(&document, operation, &request.variables, &services.types);
+    if requested > cost::MAX_QUERY_COST {
+        return max_cost_exceeded(requested, services.throttle.peek(&caller.token));
+    }
+    let status = match services.throttle.take(&caller.token, requested) {
+        Ok(status) => status,
+        Err(status) => return throttled(requested, status),
+    };
     let db = CatalogDb::Pool(services.engine.store().clone());
     let search = crate::listing::SearchReports::default();
+    let token = caller.token.clone();
     let request = request
         .data(search.clone())
         .data(caller.shop.id)
@@ -108,5 +145,73 @@ pub async fn execute(
         .data(Arc::clone(services));
     let mut response = services.schema.execute(request).await;
     search.attach(&mut response);
-    response
+    if is_static_refusal(&response) {
+        // Nothing ran: the hosted API charges nothing and reports no cost.
+        services.throttle.refund(&token, requested);
+        return answer(response, None);
+    }
+    answer(response, Some(cost::extension(requested, Some(requested), status)))
+}
+
+/// Validation errors carry no path; errors raised while resolving always do.
+fn is_static_refusal(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+fn answer(response: async_graphql::Response, cost: Option<serde_json::Value>) -> serde_json::Value {
+    let refused = is_static_refusal(&response);
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|error| {
+        json!({ "errors": [{ "message": format!("response could not be encoded: {error}") }] })
+    });
+    if let Some(object) = body.as_object_mut() {
+        if refused {
+            object.remove("data");
+        }
+        if let Some(cost) = cost {
+            let extensions = object
+                .entry("extensions")
+                .or_insert_with(|| json!({}));
+            if let Some(extensions) = extensions.as_object_mut() {
+                extensions.insert("cost".to_owned(), cost);
+            }
+        }
+    }
+    body
+}
+
+fn throttled(requested: u64, status: cost::ThrottleStatus) -> serde_json::Value {
+    json!({
+        "errors": [{
+            "message": "Throttled",
+            "extensions": {
+                "code": "THROTTLED",
+                "documentation": "https://shopify.dev/api/usage/rate-limits",
+            },
+        }],
+        "extensions": { "cost": cost::extension(requested, None, status) },
+    })
+}
+
+fn max_cost_exceeded(requested: u64, status: cost::ThrottleStatus) -> serde_json::Value {
+    let max = cost::MAX_QUERY_COST;
+    json!({
+        "errors": [{
+            "message": format!(
+                "Query cost is {requested}, which exceeds the single query max cost limit ({max}).\n\n\
+                 See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n\
+                 cost of a query is calculated.\n\n\
+                 To query larger amounts of data with fewer limits, bulk operations should be used instead.\n\
+                 See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+            ),
+            "extensions": {
+                "code": "MAX_COST_EXCEEDED",
+                "cost": requested,
+                "maxCost": max,
+                "documentation": "https://shopify.dev/api/usage/rate-limits",
+            },
+        }],
+        "extensions": { "cost": cost::extension(requested, None, status) },
+    })
 }

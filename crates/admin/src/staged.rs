@@ -117,16 +117,6 @@ impl StagedUploadMutation {
                     message: message.to_owned(),
                 });
             }
-            if target
-                .file_size
-                .is_some_and(|size| size.0 > MAX_STAGED_FILE_BYTES)
-            {
-                user_errors.push(UserError {
-                    field: Some(field("fileSize")),
-                    message: "The input file size exceeds the maximum allowed size of 100 MB."
-                        .to_owned(),
-                });
-            }
         }
         if !user_errors.is_empty() {
             return Ok(StagedUploadsCreatePayload {

@@ -81,6 +81,26 @@ impl TypeIndex {
     }
 }
 
+impl TypeIndex {
+    pub fn query_root(&self) -> &'static str {
+        "QueryRoot"
+    }
+
+    /// The type of `parent.field`, for object and interface types.
+    pub fn field_type(&self, parent: &str, field: &str) -> Option<&Type> {
+        self.outputs.get(parent)?.get(field)
+    }
+
+    /// A Relay connection: `…Connection` with edges or nodes.
+    pub fn is_connection(&self, type_name: &str) -> bool {
+        type_name.ends_with("Connection")
+            && self
+                .outputs
+                .get(type_name)
+                .is_some_and(|fields| fields.contains_key("edges") || fields.contains_key("nodes"))
+    }
+}
+
 /// The named type at the bottom of a (list / non-null) type.
 pub fn named(ty: &Type) -> &str {
     match &ty.base {

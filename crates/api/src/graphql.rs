@@ -2,9 +2,10 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::Json;
 use stevedore_core::ApiVersion;
 
 pub async fn handle(
@@ -12,7 +13,7 @@ pub async fn handle(
     Path(version): Path<String>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> Result<GraphQLResponse, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let version = ApiVersion::parse(&version).ok_or(ApiError::NotFound)?;
     let token = headers
         .get("x-shopify-access-token")
@@ -26,9 +27,7 @@ pub async fn handle(
         .await
         .map_err(ApiError::internal)?
         .ok_or(ApiError::Unauthorized)?;
-    Ok(
-        stevedore_admin::execute(&state.services, caller, version, request.into_inner())
-            .await
-            .into(),
-    )
+    Ok(Json(
+        stevedore_admin::execute(&state.services, caller, version, request.into_inner()).await,
+    ))
 }

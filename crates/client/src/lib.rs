@@ -53,8 +53,19 @@ impl Client {
         &self.http
     }
 
-    /// Posts a GraphQL request and returns the whole response document.
+    /// Posts a GraphQL request and returns the whole response document. A `THROTTLED` answer
+    /// is retried once the bucket has refilled enough, as the server's cost report says.
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value> {
+        loop {
+            let body = self.graphql_once(query, &variables).await?;
+            match throttle_delay(&body) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Ok(body),
+            }
+        }
+    }
+
+    async fn graphql_once(&self, query: &str, variables: &Value) -> Result<Value> {
         let response = self
             .http
             .post(&self.endpoint)
@@ -231,4 +242,17 @@ fn check_user_errors(errors: &Value) -> Result<()> {
         Some(errors) if !errors.is_empty() => bail!("userErrors: {}", Value::Array(errors.clone())),
         _ => Ok(()),
     }
+}
+
+/// How long to wait before retrying a `THROTTLED` response: until the bucket holds the points
+/// the request asked for, at the bucket's restore rate. None for any other response.
+pub fn throttle_delay(body: &Value) -> Option<Duration> {
+    if body.pointer("/errors/0/extensions/code")? != "THROTTLED" {
+        return None;
+    }
+    let cost = &body["extensions"]["cost"];
+    let requested = cost["requestedQueryCost"].as_f64().unwrap_or(1.0);
+    let available = cost["throttleStatus"]["currentlyAvailable"].as_f64().unwrap_or(0.0);
+    let rate = cost["throttleStatus"]["restoreRate"].as_f64().filter(|r| *r > 0.0).unwrap_or(50.0);
+    Some(Duration::from_secs_f64(((requested - available).max(1.0)) / rate))
 }

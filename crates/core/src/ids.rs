@@ -42,7 +42,8 @@ impl ProductId {
     }
 }
 
-/// A global id: `gid://shopify/<Type>/<positive integer>`.
+/// A global id: `gid://shopify/<Type>/<integer ≥ 0>`. Zero parses (the hosted API answers
+/// `gid://shopify/BulkOperation/0` with null, not an error) and names nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Gid {
     pub type_name: String,
@@ -78,7 +79,7 @@ impl Gid {
         let valid_type =
             !type_name.is_empty() && type_name.chars().all(|c| c.is_ascii_alphanumeric());
         let id: i64 = id.parse().map_err(|_| malformed())?;
-        if !valid_type || id <= 0 {
+        if !valid_type || id < 0 {
             return Err(malformed());
         }
         Ok(Self::new(type_name, id))

@@ -14,6 +14,8 @@ pub struct Shop {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub shop: Shop,
+    /// The token the caller presented; rate limits are kept per token.
+    pub token: String,
     pub scopes: Vec<String>,
 }
 
@@ -78,6 +80,7 @@ impl Store {
                 domain,
                 webhook_secret,
             },
+            token: token.to_owned(),
             scopes: scopes
                 .split(',')
                 .filter(|s| !s.is_empty())

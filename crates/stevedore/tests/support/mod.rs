@@ -168,19 +168,26 @@ impl TestServer {
         query: &str,
         variables: Value,
     ) -> Value {
-        let response = self
-            .http
-            .post(format!(
-                "{}/admin/api/{version}/graphql.json",
-                self.base_url
-            ))
-            .header("X-Shopify-Access-Token", token)
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
+        // Tests poll as fast as they like; like any client, they wait out THROTTLED.
+        loop {
+            let response = self
+                .http
+                .post(format!(
+                    "{}/admin/api/{version}/graphql.json",
+                    self.base_url
+                ))
+                .header("X-Shopify-Access-Token", token)
+                .json(&json!({"query": query, "variables": variables}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let body: Value = response.json().await.unwrap();
+            match stevedore_client::throttle_delay(&body) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return body,
+            }
+        }
     }
 
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {

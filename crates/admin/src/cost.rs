@@ -1,0 +1,248 @@
+//! What a request costs, by the hosted API's published rules, and the per-token leaky bucket
+//! that pays for it.
+//!
+//! Rules: a scalar or enum field costs 0; an object, interface or union field 1; a connection
+//! 2 plus, for each of the `first`/`last` items it may return, the cost of one edge or node; a
+//! mutation root field 10 (`stagedUploadsCreate` 11, as recorded), whatever it selects. A
+//! bucket holds 2000 points and refills at 100 points a second; a request that costs more than
+//! the bucket holds is answered `THROTTLED` and runs nothing; no single request may cost more
+//! than 1000. The lines of a bulk operation never pass through here: that is what bulk is for.
+
+use crate::types::{named, TypeIndex};
+use async_graphql::Variables;
+use async_graphql_parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql_value::{ConstValue, Value};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub const MAXIMUM_AVAILABLE: f64 = 2000.0;
+pub const RESTORE_RATE: f64 = 100.0;
+pub const MAX_QUERY_COST: u64 = 1000;
+
+const MUTATION_COST: u64 = 10;
+const CONNECTION_COST: u64 = 2;
+
+/// The operation a request runs, as the executor will pick it.
+pub fn selected_operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match &document.operations {
+        DocumentOperations::Single(operation) => Some(&operation.node),
+        DocumentOperations::Multiple(operations) => match name {
+            Some(name) => operations.get(name).map(|operation| &operation.node),
+            None if operations.len() == 1 => operations.values().next().map(|op| &op.node),
+            None => None,
+        },
+    }
+}
+
+/// The requested cost of `operation`.
+pub fn requested(
+    document: &ExecutableDocument,
+    operation: &OperationDefinition,
+    variables: &Variables,
+    types: &TypeIndex,
+) -> u64 {
+    let walker = Walker {
+        document,
+        variables,
+        types,
+    };
+    match operation.ty {
+        OperationType::Mutation => walker
+            .fields(&operation.selection_set.node, None)
+            .map(|field| match field.name.node.as_str() {
+                "stagedUploadsCreate" => MUTATION_COST + 1,
+                "__typename" => 0,
+                _ => MUTATION_COST,
+            })
+            .sum(),
+        _ => walker.selection(&operation.selection_set.node, types.query_root()),
+    }
+}
+
+struct Walker<'a> {
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+    types: &'a TypeIndex,
+}
+
+impl<'a> Walker<'a> {
+    /// The fields of a selection set, with fragments spread.
+    fn fields(
+        &self,
+        set: &'a SelectionSet,
+        depth: Option<usize>,
+    ) -> Box<dyn Iterator<Item = &'a Field> + 'a> {
+        // Fragment cycles were refused before this runs; the depth cap is a second guard.
+        let depth = depth.unwrap_or(0);
+        if depth > 64 {
+            return Box::new(std::iter::empty());
+        }
+        let document = self.document;
+        let nested: Vec<&'a Field> = set
+            .items
+            .iter()
+            .flat_map(|item| -> Vec<&'a Field> {
+                match &item.node {
+                    Selection::Field(field) => vec![&field.node],
+                    Selection::InlineFragment(fragment) => self
+                        .fields(&fragment.node.selection_set.node, Some(depth + 1))
+                        .collect(),
+                    Selection::FragmentSpread(spread) => document
+                        .fragments
+                        .get(&spread.node.fragment_name.node)
+                        .map(|fragment| {
+                            self.fields(&fragment.node.selection_set.node, Some(depth + 1))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Box::new(nested.into_iter())
+    }
+
+    fn selection(&self, set: &SelectionSet, parent: &str) -> u64 {
+        self.fields(set, None)
+            .map(|field| self.field(field, parent))
+            .sum()
+    }
+
+    fn field(&self, field: &Field, parent: &str) -> u64 {
+        let Some(ty) = self.types.field_type(parent, &field.name.node) else {
+            return 0;
+        };
+        let type_name = named(ty);
+        if !self.types.outputs.contains_key(type_name) {
+            return 0;
+        }
+        if !self.types.is_connection(type_name) {
+            return 1 + self.selection(&field.selection_set.node, type_name);
+        }
+        let items = ["first", "last"]
+            .iter()
+            .filter_map(|name| field.get_argument(name))
+            .filter_map(|value| self.integer(&value.node))
+            .max()
+            .unwrap_or(0);
+        let mut per_item = 0;
+        let mut once = 0;
+        for child in self.fields(&field.selection_set.node, None) {
+            match child.name.node.as_str() {
+                "edges" | "nodes" => per_item += self.field(child, type_name),
+                _ => once += self.field(child, type_name),
+            }
+        }
+        CONNECTION_COST + once + items.saturating_mul(per_item)
+    }
+
+    fn integer(&self, value: &Value) -> Option<u64> {
+        let constant = match value {
+            Value::Variable(name) => self.variables.get(name)?.clone(),
+            other => other.clone().into_const()?,
+        };
+        match constant {
+            ConstValue::Number(number) => number.as_u64(),
+            _ => None,
+        }
+    }
+}
+
+/// One bucket per access token.
+#[derive(Default)]
+pub struct Throttle {
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    available: f64,
+    at: Instant,
+}
+
+/// The bucket as a response reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleStatus {
+    pub currently_available: u64,
+}
+
+impl Throttle {
+    /// Takes `cost` points from `token`'s bucket, or leaves the bucket as it is and says so.
+    pub fn take(&self, token: &str, cost: u64) -> Result<ThrottleStatus, ThrottleStatus> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poison| poison.into_inner());
+        let bucket = buckets.entry(token.to_owned()).or_insert(Bucket {
+            available: MAXIMUM_AVAILABLE,
+            at: now,
+        });
+        let refilled = now.duration_since(bucket.at).as_secs_f64() * RESTORE_RATE;
+        bucket.available = (bucket.available + refilled).min(MAXIMUM_AVAILABLE);
+        bucket.at = now;
+        let cost = cost as f64;
+        if cost > bucket.available {
+            return Err(bucket.status());
+        }
+        bucket.available -= cost;
+        Ok(bucket.status())
+    }
+}
+
+impl Throttle {
+    /// Gives back points taken for a request that did not run.
+    pub fn refund(&self, token: &str, cost: u64) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(bucket) = buckets.get_mut(token) {
+            bucket.available = (bucket.available + cost as f64).min(MAXIMUM_AVAILABLE);
+        }
+    }
+
+    /// The bucket as it stands, taking nothing.
+    pub fn peek(&self, token: &str) -> ThrottleStatus {
+        self.take(token, 0).unwrap_or_else(|status| status)
+    }
+}
+
+impl Bucket {
+    fn status(&self) -> ThrottleStatus {
+        ThrottleStatus {
+            currently_available: self.available.floor() as u64,
+        }
+    }
+}
+
+/// `extensions.cost` of a response.
+pub fn extension(requested: u64, actual: Option<u64>, status: ThrottleStatus) -> serde_json::Value {
+    json!({
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": {
+            "maximumAvailable": MAXIMUM_AVAILABLE as u64,
+            "currentlyAvailable": status.currently_available,
+            "restoreRate": RESTORE_RATE as u64,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_refuses_what_it_cannot_pay_and_keeps_its_points() {
+        let throttle = Throttle::default();
+        assert_eq!(throttle.take("t", 1990).unwrap().currently_available, 10);
+        assert_eq!(throttle.take("t", 50).unwrap_err().currently_available, 10);
+        assert_eq!(throttle.take("t", 10).unwrap().currently_available, 0);
+        assert_eq!(
+            throttle.take("other", 10).unwrap().currently_available,
+            1990,
+            "every token has a bucket of its own"
+        );
+    }
+}
