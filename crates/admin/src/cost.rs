@@ -14,6 +14,7 @@ use async_graphql_parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
+use async_graphql_parser::Positioned;
 use async_graphql_value::{ConstValue, Value};
 use serde_json::json;
 use std::collections::HashMap;
@@ -27,16 +28,21 @@ pub const MAX_QUERY_COST: u64 = 1000;
 const MUTATION_COST: u64 = 10;
 const CONNECTION_COST: u64 = 2;
 
-/// The operation a request runs, as the executor will pick it.
+/// The operation a request runs, as the executor will pick it, with its name.
 pub fn selected_operation<'a>(
     document: &'a ExecutableDocument,
     name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
+) -> Option<(Option<&'a str>, &'a Positioned<OperationDefinition>)> {
     match &document.operations {
-        DocumentOperations::Single(operation) => Some(&operation.node),
+        DocumentOperations::Single(operation) => Some((None, operation)),
         DocumentOperations::Multiple(operations) => match name {
-            Some(name) => operations.get(name).map(|operation| &operation.node),
-            None if operations.len() == 1 => operations.values().next().map(|op| &op.node),
+            Some(name) => operations
+                .get_key_value(name)
+                .map(|(name, operation)| (Some(name.as_str()), operation)),
+            None if operations.len() == 1 => operations
+                .iter()
+                .next()
+                .map(|(name, operation)| (Some(name.as_str()), operation)),
             None => None,
         },
     }
@@ -176,7 +182,10 @@ impl Throttle {
     /// Takes `cost` points from `token`'s bucket, or leaves the bucket as it is and says so.
     pub fn take(&self, token: &str, cost: u64) -> Result<ThrottleStatus, ThrottleStatus> {
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let bucket = buckets.entry(token.to_owned()).or_insert(Bucket {
             available: MAXIMUM_AVAILABLE,
             at: now,
@@ -196,7 +205,10 @@ impl Throttle {
 impl Throttle {
     /// Gives back points taken for a request that did not run.
     pub fn refund(&self, token: &str, cost: u64) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if let Some(bucket) = buckets.get_mut(token) {
             bucket.available = (bucket.available + cost as f64).min(MAXIMUM_AVAILABLE);
         }

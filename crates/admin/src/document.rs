@@ -4,7 +4,8 @@
 
 use crate::types::{named, TypeIndex};
 use async_graphql_parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet, Type,
 };
 use async_graphql_parser::Pos;
 use async_graphql_value::ConstValue;
@@ -22,6 +23,24 @@ pub struct VariableSpec {
     pub ty: Type,
     pub default: Option<ConstValue>,
     pub pos: Pos,
+}
+
+/// The variables an operation declares.
+pub fn variable_specs(operation: &OperationDefinition) -> Vec<VariableSpec> {
+    operation
+        .variable_definitions
+        .iter()
+        .map(|definition| VariableSpec {
+            name: definition.node.name.node.to_string(),
+            ty: definition.node.var_type.node.clone(),
+            default: definition
+                .node
+                .default_value
+                .as_ref()
+                .map(|value| value.node.clone()),
+            pos: definition.pos,
+        })
+        .collect()
 }
 
 /// A validated bulk mutation: its source, its parsed form (reused for every line), and its variables.
@@ -92,21 +111,7 @@ pub fn prepare(
     if connections > 1 {
         return Err(Rejection::Document(BulkUserError::too_many_connections()));
     }
-    let variables = operation
-        .node
-        .variable_definitions
-        .iter()
-        .map(|definition| VariableSpec {
-            name: definition.node.name.node.to_string(),
-            ty: definition.node.var_type.node.clone(),
-            default: definition
-                .node
-                .default_value
-                .as_ref()
-                .map(|value| value.node.clone()),
-            pos: definition.pos,
-        })
-        .collect();
+    let variables = variable_specs(&operation.node);
     Ok(PreparedMutation {
         source: source.to_owned(),
         root_field: (*root).to_owned(),

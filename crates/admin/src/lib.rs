@@ -12,6 +12,7 @@ mod document;
 mod executor;
 mod listing;
 mod node;
+mod refusals;
 mod schema;
 mod services;
 mod staged;

@@ -1,8 +1,8 @@
 //! What resolvers reach beyond the catalog: the engine, the signer, and the public URL that
 //! links are built from; and the one entry point that runs a request for a caller.
 
-use crate::executor::EmbeddedExecutor;
 use crate::cost::{self, Throttle};
+use crate::executor::EmbeddedExecutor;
 use crate::schema::AdminSchema;
 use crate::types::TypeIndex;
 use serde_json::json;
@@ -121,11 +121,27 @@ pub async fn execute(
     if let Err(message) = crate::document::check_expansion(&document) {
         return json!({ "errors": [{ "message": message }] });
     }
-    let Some(operation) = cost::selected_operation(&document, request.operation_name.as_deref())
+    let Some((name, operation)) =
+        cost::selected_operation(&document, request.operation_name.as_deref())
     else {
         return answer(services.schema.execute(request).await, None);
     };
-    let requested = cost::requested(&document, operation, &request.variables, &services.types);
+    let refusals = crate::refusals::check(
+        &document,
+        operation,
+        name,
+        &request.variables,
+        &services.types,
+    );
+    if !refusals.is_empty() {
+        return json!({ "errors": refusals });
+    }
+    let requested = cost::requested(
+        &document,
+        &operation.node,
+        &request.variables,
+        &services.types,
+    );
     if requested > cost::MAX_QUERY_COST {
         return max_cost_exceeded(requested, services.throttle.peek(&caller.token));
     }
@@ -150,7 +166,10 @@ pub async fn execute(
         services.throttle.refund(&token, requested);
         return answer(response, None);
     }
-    answer(response, Some(cost::extension(requested, Some(requested), status)))
+    answer(
+        response,
+        Some(cost::extension(requested, Some(requested), status)),
+    )
 }
 
 /// Validation errors carry no path; errors raised while resolving always do.
@@ -170,9 +189,7 @@ fn answer(response: async_graphql::Response, cost: Option<serde_json::Value>) ->
             object.remove("data");
         }
         if let Some(cost) = cost {
-            let extensions = object
-                .entry("extensions")
-                .or_insert_with(|| json!({}));
+            let extensions = object.entry("extensions").or_insert_with(|| json!({}));
             if let Some(extensions) = extensions.as_object_mut() {
                 extensions.insert("cost".to_owned(), cost);
             }

@@ -1,7 +1,9 @@
 //! What the bulk validators need to know about the Admin schema (fields and their types,
 //! input objects, enums), read once from the schema's own SDL.
 
-use async_graphql_parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use async_graphql_parser::types::{
+    BaseType, InputValueDefinition, InterfaceType, ObjectType, Type, TypeKind, TypeSystemDefinition,
+};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
@@ -16,6 +18,8 @@ pub struct TypeIndex {
     /// Object and interface types: field name → the field's type.
     pub outputs: HashMap<String, HashMap<String, Type>>,
     pub inputs: HashMap<String, Vec<InputField>>,
+    /// Object and interface types: field name → the field's arguments.
+    pub arguments: HashMap<String, HashMap<String, Vec<InputField>>>,
     pub enums: HashMap<String, Vec<String>>,
     pub scalars: HashSet<String>,
 }
@@ -32,31 +36,31 @@ impl TypeIndex {
             let definition = definition.node;
             let name = definition.name.node.to_string();
             match definition.kind {
-                TypeKind::Object(object) => {
-                    let fields = object
-                        .fields
-                        .into_iter()
-                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
-                        .collect();
-                    index.outputs.insert(name, fields);
-                }
-                TypeKind::Interface(interface) => {
-                    let fields = interface
-                        .fields
-                        .into_iter()
-                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
-                        .collect();
-                    index.outputs.insert(name, fields);
+                TypeKind::Object(ObjectType { fields, .. })
+                | TypeKind::Interface(InterfaceType { fields, .. }) => {
+                    let mut types = HashMap::new();
+                    let mut arguments = HashMap::new();
+                    for field in fields {
+                        let field = field.node;
+                        let field_name = field.name.node.to_string();
+                        arguments.insert(
+                            field_name.clone(),
+                            field
+                                .arguments
+                                .into_iter()
+                                .map(|a| input_field(a.node))
+                                .collect(),
+                        );
+                        types.insert(field_name, field.ty.node);
+                    }
+                    index.outputs.insert(name.clone(), types);
+                    index.arguments.insert(name, arguments);
                 }
                 TypeKind::InputObject(input) => {
                     let fields = input
                         .fields
                         .into_iter()
-                        .map(|f| InputField {
-                            name: f.node.name.node.to_string(),
-                            ty: f.node.ty.node,
-                            has_default: f.node.default_value.is_some(),
-                        })
+                        .map(|f| input_field(f.node))
                         .collect();
                     index.inputs.insert(name, fields);
                 }
@@ -98,6 +102,14 @@ impl TypeIndex {
                 .outputs
                 .get(type_name)
                 .is_some_and(|fields| fields.contains_key("edges") || fields.contains_key("nodes"))
+    }
+}
+
+fn input_field(definition: InputValueDefinition) -> InputField {
+    InputField {
+        name: definition.name.node.to_string(),
+        ty: definition.ty.node,
+        has_default: definition.default_value.is_some(),
     }
 }
 

@@ -164,7 +164,15 @@ fn check_named(
             .is_some_and(|number| i32::try_from(number).is_ok()),
         "Float" => value.is_number(),
         "Boolean" => value.is_boolean(),
-        "ID" => value.is_string() || value.is_i64() || value.is_u64(),
+        "ID" => {
+            // Ids are global ids; the hosted API refuses anything else while coercing.
+            if let Some(Err(error)) = value.as_str().map(stevedore_core::Gid::parse) {
+                let message = error.to_string();
+                problems.push(json!({"path": path, "explanation": message, "message": message}));
+                return;
+            }
+            value.is_string() || value.is_i64() || value.is_u64()
+        }
         "UnsignedInt64" => {
             value.is_u64()
                 || value

@@ -91,12 +91,7 @@ impl App {
         let schema = build_schema(config.clock.clone());
         let executor = Arc::new(EmbeddedExecutor::new(schema.clone(), store.clone()));
         let engine = Engine::new(store, blobs, executor, config.engine.clone());
-        let services = Services::new(
-            schema,
-            engine,
-            Signer::new(secret.into_bytes()),
-            public_url,
-        );
+        let services = Services::new(schema, engine, Signer::new(secret.into_bytes()), public_url);
         Ok(Self {
             state: AppState {
                 services: Arc::new(services),

@@ -1,4 +1,5 @@
-//! Products: GraphQL types, `productCreate` / `productUpdate`, `product` / `products`.
+//! Products: GraphQL types, `productCreate` / `productUpdate` / `productDelete`, `product` /
+//! `products` (with the search syntax's `query:`).
 
 use crate::db::CatalogDb;
 use crate::handle::{is_taken, parameterize, unique_handle, HandleTable};
@@ -539,6 +540,15 @@ impl ProductMutation {
         .await
     }
 
+    /// Deletes the product named by the input's `id`.
+    async fn product_delete(
+        &self,
+        ctx: &Context<'_>,
+        input: ProductDeleteInput,
+    ) -> async_graphql::Result<ProductDeletePayload> {
+        delete(ctx.data::<CatalogDb>()?, shop(ctx)?, input).await
+    }
+
     /// Updates the product named by the input's `id`; absent attributes are left as they are.
     async fn product_update(
         &self,
@@ -563,6 +573,98 @@ impl ProductMutation {
         )
         .await
     }
+}
+
+/// `ProductDeleteInput`.
+#[derive(InputObject)]
+pub struct ProductDeleteInput {
+    id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ProductDeletePayload {
+    deleted_product_id: Option<ID>,
+    user_errors: Vec<UserError>,
+}
+
+async fn delete(
+    db: &CatalogDb,
+    shop: ShopId,
+    input: ProductDeleteInput,
+) -> async_graphql::Result<ProductDeletePayload> {
+    let missing = || ProductDeletePayload {
+        deleted_product_id: None,
+        user_errors: vec![UserError::new(&["id"], "Product does not exist")],
+    };
+    let Ok(id) = Gid::parse_as(&input.id, "Product") else {
+        return Ok(missing());
+    };
+    let deleted = db
+        .write(move |conn| {
+            async move {
+                sqlx::query("DELETE FROM products WHERE id = $1 AND shop_id = $2")
+                    .bind(id)
+                    .bind(shop.0)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(if deleted {
+        ProductDeletePayload {
+            deleted_product_id: Some(ID(ProductId(id).gid().to_string())),
+            user_errors: vec![],
+        }
+    } else {
+        missing()
+    })
+}
+
+/// `products(query:)`: the terms this catalog can answer, as a `WHERE` fragment whose values
+/// bind from `$first_bind` on. Terms on other fields are ignored, as the hosted search ignores
+/// fields it does not know.
+fn product_filter(query: Option<&str>, first_bind: usize) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    for term in stevedore_core::search::parse(query.unwrap_or_default()) {
+        if term.comparator != stevedore_core::search::Comparator::Equals {
+            continue;
+        }
+        let field = term.field.as_deref().map(str::to_ascii_lowercase);
+        let value = term.value.to_lowercase();
+        let (clause, bound) = match field.as_deref() {
+            // Free text and titles match anywhere in the title; tags match whole.
+            None | Some("title") => ("LOWER(title) LIKE $? ESCAPE '\\'", like_anywhere(&value)),
+            Some("tag") => (
+                "LOWER(tags) LIKE $? ESCAPE '\\'",
+                like_anywhere(&serde_json::Value::String(value).to_string()),
+            ),
+            Some("handle") => ("LOWER(handle) = $?", value),
+            Some("product_type") => ("LOWER(product_type) = $?", value),
+            Some("vendor") => ("LOWER(vendor) = $?", value),
+            Some("status") => ("LOWER(status) = $?", value),
+            _ => continue,
+        };
+        clauses.push(clause.replace("$?", &format!("${}", first_bind + values.len())));
+        values.push(bound);
+    }
+    let sql = if clauses.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        clauses.join(" AND ")
+    };
+    (sql, values)
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with the pattern's own wildcards escaped.
+fn like_anywhere(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// A product cursor: opaque to clients, the position in id order underneath.
@@ -668,7 +770,9 @@ impl ProductQuery {
         find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await
     }
 
-    /// This shop's products in id order.
+    /// This shop's products in id order, those the `query` matches: `title:` (anywhere in
+    /// the title, as free text does), `tag:`, `handle:`, `product_type:`, `vendor:`, `status:`.
+    #[allow(clippy::too_many_arguments)]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -677,12 +781,14 @@ impl ProductQuery {
         last: Option<i32>,
         before: Option<String>,
         #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+        query: Option<String>,
     ) -> async_graphql::Result<Connection<IdCursor, Product>> {
         let reverse = reverse.unwrap_or(false);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let shop = shop(ctx)?;
+        let (filter, values) = product_filter(query.as_deref(), 5);
         let sql = format!(
-            "SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {}",
+            "SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {filter} AND {}",
             window.sql()
         );
         let (after, before, limit) = (window.after, window.before, window.limit + 1);
@@ -690,13 +796,15 @@ impl ProductQuery {
             .data::<CatalogDb>()?
             .read(move |conn| {
                 async move {
-                    sqlx::query_as::<_, ProductRow>(&sql)
+                    let mut query = sqlx::query_as::<_, ProductRow>(&sql)
                         .bind(shop.0)
                         .bind(after)
                         .bind(before)
-                        .bind(limit)
-                        .fetch_all(conn)
-                        .await
+                        .bind(limit);
+                    for value in values {
+                        query = query.bind(value);
+                    }
+                    query.fetch_all(conn).await
                 }
                 .boxed()
             })

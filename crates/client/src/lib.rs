@@ -252,7 +252,14 @@ pub fn throttle_delay(body: &Value) -> Option<Duration> {
     }
     let cost = &body["extensions"]["cost"];
     let requested = cost["requestedQueryCost"].as_f64().unwrap_or(1.0);
-    let available = cost["throttleStatus"]["currentlyAvailable"].as_f64().unwrap_or(0.0);
-    let rate = cost["throttleStatus"]["restoreRate"].as_f64().filter(|r| *r > 0.0).unwrap_or(50.0);
-    Some(Duration::from_secs_f64(((requested - available).max(1.0)) / rate))
+    let available = cost["throttleStatus"]["currentlyAvailable"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let rate = cost["throttleStatus"]["restoreRate"]
+        .as_f64()
+        .filter(|r| *r > 0.0)
+        .unwrap_or(50.0);
+    Some(Duration::from_secs_f64(
+        ((requested - available).max(1.0)) / rate,
+    ))
 }

@@ -59,18 +59,23 @@ pub fn parsed(terms: &[Term]) -> Value {
     }
 }
 
-/// Splits on whitespace outside double quotes; the quotes stay in the word.
+/// Splits on whitespace outside quotes (double or single, as the hosted search accepts
+/// both); the quotes stay in the word.
 fn words(query: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
-    let mut quoted = false;
+    let mut quote: Option<char> = None;
     for character in query.chars() {
         match character {
-            '"' => {
-                quoted = !quoted;
+            '"' | '\'' if quote.is_none_or(|open| open == character) => {
+                quote = if quote.is_some() {
+                    None
+                } else {
+                    Some(character)
+                };
                 current.push(character);
             }
-            c if c.is_whitespace() && !quoted => {
+            c if c.is_whitespace() && quote.is_none() => {
                 if !current.is_empty() {
                     words.push(std::mem::take(&mut current));
                 }
@@ -110,9 +115,9 @@ fn term(word: &str) -> Term {
 }
 
 fn unquote(value: &str) -> String {
-    value
-        .strip_prefix('"')
-        .and_then(|inner| inner.strip_suffix('"'))
+    ['"', '\'']
+        .iter()
+        .find_map(|quote| value.strip_prefix(*quote)?.strip_suffix(*quote))
         .unwrap_or(value)
         .to_owned()
 }
@@ -133,12 +138,13 @@ mod tests {
     #[test]
     fn reads_fields_comparators_and_quoted_values() {
         assert_eq!(
-            parse("status:completed AND created_at:>=2000-01-01 id:<5 type:=\"a b\""),
+            parse("status:completed AND created_at:>=2000-01-01 id:<5 type:=\"a b\" title:'c d'"),
             vec![
                 t("status", Comparator::Equals, "completed"),
                 t("created_at", Comparator::GreaterOrEqual, "2000-01-01"),
                 t("id", Comparator::Less, "5"),
                 t("type", Comparator::Equals, "a b"),
+                t("title", Comparator::Equals, "c d"),
             ]
         );
         assert_eq!(parse("  "), vec![]);

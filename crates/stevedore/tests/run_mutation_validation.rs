@@ -250,10 +250,19 @@ async fn looking_up_operations_by_id() {
         wrong_type["errors"][0]["extensions"]["code"],
         "RESOURCE_NOT_FOUND"
     );
+    // Refused while coercing the variable, before anything runs: no data, no cost.
     let malformed = server.graphql(query, json!({"id": "not-a-gid"})).await;
     assert_eq!(
-        malformed["errors"][0]["message"],
-        "Invalid global id 'not-a-gid'"
+        malformed,
+        json!({"errors": [{
+            "message": "Variable $id of type ID! was provided invalid value",
+            "locations": [{"line": 1, "column": 7}],
+            "extensions": {
+                "code": "INVALID_VARIABLE",
+                "value": "not-a-gid",
+                "problems": [{"path": [], "explanation": "Invalid global id 'not-a-gid'", "message": "Invalid global id 'not-a-gid'"}],
+            },
+        }]})
     );
     let unknown = server
         .graphql(query, json!({"id": "gid://shopify/BulkOperation/424242"}))

@@ -21,7 +21,7 @@ mod compare;
 mod steps;
 
 use async_graphql_parser::types::{DocumentOperations, OperationType, Selection};
-use compare::{Comparison, Substitutions, PROGRESS_FIELDS};
+use compare::{Comparison, Substitutions, IN_FLIGHT_COUNTS, PROGRESS_FIELDS};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -116,7 +116,14 @@ async fn replay_all(filter: Option<&str>) -> Vec<Report> {
         let mut replay = Replay::start(&capture).await;
         for case in cases {
             let case_name = format!("{name}{}", case.path);
-            let outcome = replay.step(&case_name, &case.step).await;
+            let outcome = if case.superseded_probe {
+                Outcome::Skipped(
+                    "an earlier probe waiting for the hosted search index; Stevedore's search sees a write at once, so only the last probe is compared"
+                        .to_owned(),
+                )
+            } else {
+                replay.step(&case_name, &case.step).await
+            };
             if filter.is_none_or(|text| case_name.contains(text)) {
                 reports.push(Report {
                     name: case_name,
@@ -143,6 +150,8 @@ struct Replay {
     /// Our result URL from the last terminal operation, or the skipped case that stood for it.
     result_url: Option<String>,
     result_skipped: Option<String>,
+    /// A store of ours with some history, made when a listing needs one.
+    history: Option<TestServer>,
 }
 
 impl Replay {
@@ -155,7 +164,10 @@ impl Replay {
         let roots = server_roots(&server).await;
         Self {
             server,
-            version: capture["apiVersion"].as_str().unwrap_or("2026-04").to_owned(),
+            version: capture["apiVersion"]
+                .as_str()
+                .unwrap_or("2026-04")
+                .to_owned(),
             title: capture["productTitle"]
                 .as_str()
                 .unwrap_or("Conformance replay")
@@ -167,6 +179,7 @@ impl Replay {
             target: None,
             result_url: None,
             result_skipped: None,
+            history: None,
         }
     }
 
@@ -246,7 +259,11 @@ impl Replay {
                 return self.skip(name, recorded, reason);
             }
         }
-        if operation.roots.iter().any(|r| r == "bulkOperationRunMutation") {
+        if operation
+            .roots
+            .iter()
+            .any(|r| r == "bulkOperationRunMutation")
+        {
             self.stage_implied_input(&operation, &variables, recorded)
                 .await;
         }
@@ -271,17 +288,28 @@ impl Replay {
                 ours = self.post(&query, operation_name, &variables).await.1;
             }
         }
+        if recorded.get("errors").is_none() {
+            if let Some(missing) = missing_from_schema(&ours) {
+                let reason = format!("needs {missing}, which Stevedore's schema does not have");
+                return self.skip(name, recorded, reason);
+            }
+        }
         let mut comparison = Comparison::new(&mut self.learnt);
         if let (Some(theirs), Some(mine)) = (recorded_status, first_status(&ours)) {
             if rank(Some(mine)) > rank(Some(theirs)) {
                 comparison.ignored.extend(PROGRESS_FIELDS);
                 note = Some(format!("recorded {theirs}, ours already {mine}"));
+            } else if matches!(theirs, "RUNNING" | "CANCELING") {
+                // How many lines an operation in flight has done is a matter of speed.
+                comparison.ignored.extend(IN_FLIGHT_COUNTS);
+                note = Some(format!("{theirs}: line counts compared by shape"));
             }
         }
         if status != exchange["status"].as_u64().unwrap_or(200) {
-            comparison
-                .problems
-                .push(format!("HTTP status: recorded {}, ours {status}", exchange["status"]));
+            comparison.problems.push(format!(
+                "HTTP status: recorded {}, ours {status}",
+                exchange["status"]
+            ));
         }
         comparison.compare(recorded, &ours, "response");
         if recorded.get("errors").is_none() {
@@ -304,16 +332,53 @@ impl Replay {
         if !problems.is_empty() {
             return Outcome::Failed(problems);
         }
+        if unchecked && operation.kind == OperationType::Query {
+            // The recorded store's history is not here. Ask a store that has some (a second
+            // server, so this file's own state stays as the capture had it), and compare the
+            // listing's elements with the recorded ones by shape.
+            self.make_history().await;
+            let history = self.history.as_ref().expect("made above");
+            let (_, theirs) =
+                post_to(history, &self.version, &query, operation_name, &variables).await;
+            let mut comparison = Comparison::new(&mut self.learnt);
+            comparison.compare(recorded, &theirs, "response");
+            if !comparison.problems.is_empty() {
+                return Outcome::Failed(comparison.problems);
+            }
+            if !comparison.unchecked_history {
+                return Outcome::Passed(Some(
+                    "lists the recorded store's earlier operations: compared by shape with a store of ours that has some"
+                        .to_owned(),
+                ));
+            }
+        }
         if unchecked {
             return Outcome::Skipped(
-                "lists the recorded store's earlier operations, which the replay does not have"
+                "lists only the recorded store's earlier operations, and this filter matches none of ours"
                     .to_owned(),
             );
         }
         if history {
-            note = Some("the recorded store's earlier operations compared by shape".to_owned());
+            note = Some(
+                "lists the recorded store's earlier operations: compared by shape with ours"
+                    .to_owned(),
+            );
         }
         Outcome::Passed(note)
+    }
+
+    /// A server whose shop has two completed operations, for listings of a history the replay
+    /// lacks.
+    async fn make_history(&mut self) {
+        if self.history.is_none() {
+            let server = TestServer::start().await;
+            for _ in 0..2 {
+                server
+                    .import(&support::product_lines(1), support::PRODUCT_CREATE)
+                    .await;
+            }
+            self.history = Some(server);
+        }
     }
 
     /// A run of a file the capture staged outside the recorded steps: stage one line for it.
@@ -326,9 +391,10 @@ impl Replay {
         let refused_missing = recorded.to_string().contains("could not be found");
         let mut strings = Vec::new();
         collect_strings(variables, &mut strings);
-        let Some(path) = strings.into_iter().find(|text| {
-            text.starts_with("tmp/") && !self.learnt.values.contains_key(text)
-        }) else {
+        let Some(path) = strings
+            .into_iter()
+            .find(|text| text.starts_with("tmp/") && !self.learnt.values.contains_key(text))
+        else {
             return;
         };
         if refused_missing {
@@ -365,35 +431,20 @@ impl Replay {
         }
     }
 
-    async fn post(&self, query: &str, operation_name: Option<&str>, variables: &Value) -> (u64, Value) {
-        // Captures name some requests differently from the operation their document holds;
-        // the recorded store answered them, so it cannot have been sent that name.
-        let operation_name = operation_name.filter(|name| {
-            async_graphql_parser::parse_query(query).is_ok_and(|document| {
-                document.operations.iter().any(|(op, _)| op.is_some_and(|op| op.as_str() == *name))
-            })
-        });
-        loop {
-            let response = self
-                .server
-                .http
-                .post(format!(
-                    "{}/admin/api/{}/graphql.json",
-                    self.server.base_url, self.version
-                ))
-                .header("X-Shopify-Access-Token", &self.server.token)
-                .json(&json!({"query": query, "operationName": operation_name, "variables": variables}))
-                .send()
-                .await
-                .unwrap();
-            let status = u64::from(response.status().as_u16());
-            let text = response.text().await.unwrap();
-            let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-            match stevedore_client::throttle_delay(&body) {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => return (status, body),
-            }
-        }
+    async fn post(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+        variables: &Value,
+    ) -> (u64, Value) {
+        post_to(
+            &self.server,
+            &self.version,
+            query,
+            operation_name,
+            variables,
+        )
+        .await
     }
 
     async fn upload(&mut self, recorded: &Value, content: Option<&str>) -> Outcome {
@@ -428,7 +479,10 @@ impl Replay {
         let text = response.text().await.unwrap();
         let mut problems = Vec::new();
         if status != recorded["status"].as_u64().unwrap() {
-            problems.push(format!("status: recorded {}, ours {status}: {text}", recorded["status"]));
+            problems.push(format!(
+                "status: recorded {}, ours {status}: {text}",
+                recorded["status"]
+            ));
         }
         if let Some(theirs) = recorded["body"].as_str() {
             if xml_elements(theirs) != xml_elements(&text) {
@@ -497,9 +551,10 @@ impl Replay {
         let text = response.text().await.unwrap();
         let mut comparison = Comparison::new(&mut self.learnt);
         if status != recorded["status"].as_u64().unwrap() {
-            comparison
-                .problems
-                .push(format!("status: recorded {}, ours {status}", recorded["status"]));
+            comparison.problems.push(format!(
+                "status: recorded {}, ours {status}",
+                recorded["status"]
+            ));
         }
         let lines = |body: &str| -> Vec<Value> {
             body.lines()
@@ -512,6 +567,45 @@ impl Replay {
             Outcome::Passed(None)
         } else {
             Outcome::Failed(comparison.problems)
+        }
+    }
+}
+
+async fn post_to(
+    server: &TestServer,
+    version: &str,
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Value,
+) -> (u64, Value) {
+    // Captures name some requests differently from the operation their document holds;
+    // the recorded store answered them, so it cannot have been sent that name.
+    let operation_name = operation_name.filter(|name| {
+        async_graphql_parser::parse_query(query).is_ok_and(|document| {
+            document
+                .operations
+                .iter()
+                .any(|(op, _)| op.is_some_and(|op| op.as_str() == *name))
+        })
+    });
+    loop {
+        let response = server
+            .http
+            .post(format!(
+                "{}/admin/api/{}/graphql.json",
+                server.base_url, version
+            ))
+            .header("X-Shopify-Access-Token", &server.token)
+            .json(&json!({"query": query, "operationName": operation_name, "variables": variables}))
+            .send()
+            .await
+            .unwrap();
+        let status = u64::from(response.status().as_u16());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        match stevedore_client::throttle_delay(&body) {
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => return (status, body),
         }
     }
 }
@@ -578,13 +672,16 @@ fn parse_operation(query: &str, name: Option<&str>, variables: &Value) -> Parsed
         };
         let root = field.node.name.node.to_string();
         if root == "bulkOperationRunMutation" {
-            let inner = field.node.get_argument("mutation").and_then(|value| match &value.node {
-                async_graphql_value::Value::String(text) => Some(text.clone()),
-                async_graphql_value::Value::Variable(variable) => {
-                    variables[variable.as_str()].as_str().map(str::to_owned)
-                }
-                _ => None,
-            });
+            let inner = field
+                .node
+                .get_argument("mutation")
+                .and_then(|value| match &value.node {
+                    async_graphql_value::Value::String(text) => Some(text.clone()),
+                    async_graphql_value::Value::Variable(variable) => {
+                        variables[variable.as_str()].as_str().map(str::to_owned)
+                    }
+                    _ => None,
+                });
             if let Some(inner) = inner {
                 let parsed_inner = parse_operation(&inner, None, &json!({}));
                 parsed.inner_roots = parsed_inner.roots;
@@ -604,6 +701,38 @@ fn parse_operation(query: &str, name: Option<&str>, variables: &Value) -> Parsed
         parsed.roots.push(root);
     }
     parsed
+}
+
+/// The part of the recorded schema a refusal of ours says Stevedore lacks: a field, an argument
+/// or an input field. None when the refusal is about anything else.
+fn missing_from_schema(ours: &Value) -> Option<String> {
+    let errors = ours.get("errors")?.as_array()?;
+    let mut missing = Vec::new();
+    for error in errors {
+        let extensions = &error["extensions"];
+        match extensions["code"].as_str()? {
+            "undefinedField" => missing.push(format!(
+                "`{}.{}`",
+                extensions["typeName"].as_str()?,
+                extensions["fieldName"].as_str()?
+            )),
+            "argumentNotAccepted" => missing.push(format!(
+                "the `{}` argument of `{}`",
+                extensions["argumentName"].as_str()?,
+                extensions["name"].as_str()?
+            )),
+            "INVALID_VARIABLE" => {
+                for problem in extensions["problems"].as_array()? {
+                    let explanation = problem["explanation"].as_str()?;
+                    let on = explanation.strip_prefix("Field is not defined on ")?;
+                    let field = problem["path"].as_array()?.last()?.as_str()?;
+                    missing.push(format!("`{on}.{field}`"));
+                }
+            }
+            _ => return None,
+        }
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 /// The status of the first bulk operation in a response.

@@ -22,6 +22,9 @@ pub struct Case<'a> {
     /// Where in the capture file the step sits, e.g. `/success/statusPolls/0`.
     pub path: String,
     pub step: Step<'a>,
+    /// A probe the capture repeated until the hosted search index caught up, followed by a
+    /// later probe of the same list.
+    pub superseded_probe: bool,
 }
 
 /// Every step of a capture, in the order the file records them.
@@ -45,6 +48,7 @@ fn walk<'a>(node: &'a Value, path: String, found: &mut Vec<Case<'a>>) {
                 found.push(Case {
                     path: path.clone(),
                     step: Step::Exchange(node),
+                    superseded_probe: false,
                 });
             }
             for (key, child) in object {
@@ -55,10 +59,12 @@ fn walk<'a>(node: &'a Value, path: String, found: &mut Vec<Case<'a>>) {
                     "terminalOperation" => found.push(Case {
                         path: child_path,
                         step: Step::Terminal(child),
+                        superseded_probe: false,
                     }),
                     "result" if child.get("body").is_some() => found.push(Case {
                         path: child_path,
                         step: Step::Result(child),
+                        superseded_probe: false,
                     }),
                     _ if is_upload(key, child) => found.push(Case {
                         path: child_path,
@@ -66,14 +72,22 @@ fn walk<'a>(node: &'a Value, path: String, found: &mut Vec<Case<'a>>) {
                             recorded: child,
                             content: object.get("uploadContent").and_then(Value::as_str),
                         },
+                        superseded_probe: false,
                     }),
                     _ => walk(child, child_path, found),
                 }
             }
         }
         Value::Array(items) => {
+            let probes = path.ends_with("Probes");
             for (index, child) in items.iter().enumerate() {
+                let first_new = found.len();
                 walk(child, format!("{path}/{index}"), found);
+                if probes && index + 1 < items.len() {
+                    found[first_new..]
+                        .iter_mut()
+                        .for_each(|case| case.superseded_probe = true);
+                }
             }
         }
         _ => {}

@@ -1,0 +1,118 @@
+//! Documents the schema refuses are answered before anything runs, in the hosted API's words
+//! (graphql-ruby's messages, paths and codes), with no `data` and no cost.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::TestServer;
+
+async fn refusal(server: &TestServer, query: &str, variables: Value) -> Value {
+    let body = server
+        .graphql_as(&server.token, "2026-04", query, variables)
+        .await;
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(body.get("extensions").is_none(), "{body}");
+    body["errors"].clone()
+}
+
+#[tokio::test]
+async fn fields_and_arguments_the_schema_lacks() {
+    let server = TestServer::start().await;
+    let errors = refusal(
+        &server,
+        "mutation Drop($id: ID!) {\n  bulkOperationCancel(id: $id) {\n    userErrors {\n      field\n      code\n    }\n  }\n}",
+        json!({"id": "gid://shopify/BulkOperation/1"}),
+    )
+    .await;
+    assert_eq!(
+        errors,
+        json!([{
+            "message": "Field 'code' doesn't exist on type 'UserError'",
+            "locations": [{"line": 5, "column": 7}],
+            "path": ["mutation Drop", "bulkOperationCancel", "userErrors", "code"],
+            "extensions": {"code": "undefinedField", "typeName": "UserError", "fieldName": "code"},
+        }])
+    );
+
+    let errors = refusal(
+        &server,
+        "query Window($id: ID!, $unused: String) {\n  bulkOperation(id: $id, sortKey: ID) { id }\n}",
+        json!({"id": "gid://shopify/BulkOperation/1"}),
+    )
+    .await;
+    assert_eq!(
+        errors,
+        json!([
+            {
+                "message": "Field 'bulkOperation' doesn't accept argument 'sortKey'",
+                "locations": [{"line": 2, "column": 26}],
+                "path": ["query Window", "bulkOperation", "sortKey"],
+                "extensions": {"code": "argumentNotAccepted", "name": "bulkOperation", "typeName": "Field", "argumentName": "sortKey"},
+            },
+            {
+                "message": "Variable $unused is declared by Window but not used",
+                "locations": [{"line": 1, "column": 1}],
+                "path": ["query Window"],
+                "extensions": {"code": "variableNotUsed", "variableName": "unused"},
+            },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn required_arguments_and_enum_literals() {
+    let server = TestServer::start().await;
+    let errors = refusal(
+        &server,
+        "{ bulkOperations(first: 1, sortKey: ID) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        errors[0]["message"],
+        "Argument 'sortKey' on Field 'bulkOperations' has an invalid value (ID). Expected type 'BulkOperationsSortKeys'."
+    );
+    assert_eq!(
+        errors[0]["path"],
+        json!(["query", "bulkOperations", "sortKey"])
+    );
+    assert_eq!(
+        errors[0]["extensions"]["code"],
+        "argumentLiteralsIncompatible"
+    );
+
+    let errors = refusal(
+        &server,
+        "mutation { stagedUploadsCreate { userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        errors[0]["message"],
+        "Field 'stagedUploadsCreate' is missing required arguments: input"
+    );
+    assert_eq!(errors[0]["extensions"]["code"], "missingRequiredArguments");
+}
+
+#[tokio::test]
+async fn variables_that_do_not_fit_their_types() {
+    let server = TestServer::start().await;
+    let errors = refusal(
+        &server,
+        "mutation Make($product: ProductCreateInput!) { productCreate(product: $product) { product { id } } }",
+        json!({"product": {"title": "Board", "colour": "red"}}),
+    )
+    .await;
+    assert_eq!(
+        errors,
+        json!([{
+            "message": "Variable $product of type ProductCreateInput! was provided invalid value for colour (Field is not defined on ProductCreateInput)",
+            "locations": [{"line": 1, "column": 15}],
+            "extensions": {
+                "code": "INVALID_VARIABLE",
+                "value": {"title": "Board", "colour": "red"},
+                "problems": [{"path": ["colour"], "explanation": "Field is not defined on ProductCreateInput"}],
+            },
+        }])
+    );
+}
