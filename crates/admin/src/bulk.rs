@@ -7,9 +7,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ErrorExtensions, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_core::limits::result_url_ttl;
+use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, UnsignedInt64, Url};
 use stevedore_core::{
-    ApiVersion, BulkOperation, Clock, Gid, GidError, OperationId, OperationStatus, ShopId,
+    ApiVersion, BulkOperation, Clock, Gid, GidError, OperationId, OperationStatus, Scopes, ShopId,
 };
 use stevedore_engine::{AdmissionError, RunMutation};
 
@@ -265,40 +266,43 @@ impl BulkMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<BulkOperationCancelPayload> {
-        let store = ctx.data::<Arc<Services>>()?.engine.store();
-        let found = match Gid::parse_as(&id, "BulkOperation") {
-            Ok(numeric) => {
-                store
-                    .cancel_operation(*ctx.data::<ShopId>()?, OperationId(numeric))
-                    .await?
-            }
-            Err(_) => None,
-        };
-        let Some(operation) = found else {
-            return Ok(BulkOperationCancelPayload {
-                bulk_operation: None,
-                user_errors: vec![stevedore_catalog::UserError::new(
-                    &["id"],
-                    "Bulk operation does not exist",
-                )],
-            });
-        };
-        let user_errors = if operation.status.is_terminal() {
-            vec![stevedore_catalog::UserError {
-                field: None,
-                message: format!(
-                    "A bulk operation cannot be canceled when it is {}",
-                    operation.status.as_str().to_lowercase()
-                ),
-            }]
-        } else {
-            vec![]
-        };
-        Ok(BulkOperationCancelPayload {
-            bulk_operation: Some(BulkOperationObject(operation)),
-            user_errors,
+    ) -> async_graphql::Result<Option<BulkOperationCancelPayload>> {
+        nullable(async move {
+            let store = ctx.data::<Arc<Services>>()?.engine.store();
+            let found = match Gid::parse_as(&id, "BulkOperation") {
+                Ok(numeric) => {
+                    store
+                        .cancel_operation(*ctx.data::<ShopId>()?, OperationId(numeric))
+                        .await?
+                }
+                Err(_) => None,
+            };
+            let Some(operation) = found else {
+                return Ok(BulkOperationCancelPayload {
+                    bulk_operation: None,
+                    user_errors: vec![stevedore_catalog::UserError::new(
+                        &["id"],
+                        "Bulk operation does not exist",
+                    )],
+                });
+            };
+            let user_errors = if operation.status.is_terminal() {
+                vec![stevedore_catalog::UserError {
+                    field: None,
+                    message: format!(
+                        "A bulk operation cannot be canceled when it is {}",
+                        operation.status.as_str().to_lowercase()
+                    ),
+                }]
+            } else {
+                vec![]
+            };
+            Ok(BulkOperationCancelPayload {
+                bulk_operation: Some(BulkOperationObject(operation)),
+                user_errors,
+            })
         })
+        .await
     }
 
     /// Runs `mutation` once per line of the staged JSONL file at `stagedUploadPath`.
@@ -309,30 +313,34 @@ impl BulkMutation {
         staged_upload_path: String,
         client_identifier: Option<String>,
         #[graphql(default = true)] group_objects: bool,
-    ) -> async_graphql::Result<BulkOperationRunMutationPayload> {
-        // Accepted for compatibility; it has no effect on mutations from 2026-01 on.
-        let _ = group_objects;
-        let services = ctx.data::<Arc<Services>>()?;
-        let request = RunMutation {
-            shop_id: *ctx.data::<ShopId>()?,
-            api_version: *ctx.data::<ApiVersion>()?,
-            mutation,
-            staged_upload_path,
-            client_identifier,
-        };
-        match services.engine.run_mutation(request).await {
-            Ok(operation) => Ok(BulkOperationRunMutationPayload {
-                bulk_operation: Some(BulkOperationObject(operation)),
-                user_errors: vec![],
-            }),
-            Err(AdmissionError::Refused(errors)) => Ok(BulkOperationRunMutationPayload {
-                bulk_operation: None,
-                user_errors: errors.into_iter().map(Into::into).collect(),
-            }),
-            Err(AdmissionError::Store(error)) => {
-                tracing::error!(%error, "bulk mutation admission failed");
-                Err("Internal error. Please try again.".into())
+    ) -> async_graphql::Result<Option<BulkOperationRunMutationPayload>> {
+        nullable(async move {
+            // Accepted for compatibility; it has no effect on mutations from 2026-01 on.
+            let _ = group_objects;
+            let services = ctx.data::<Arc<Services>>()?;
+            let request = RunMutation {
+                shop_id: *ctx.data::<ShopId>()?,
+                api_version: *ctx.data::<ApiVersion>()?,
+                mutation,
+                staged_upload_path,
+                client_identifier,
+                scopes: ctx.data::<Scopes>()?.clone(),
+            };
+            match services.engine.run_mutation(request).await {
+                Ok(operation) => Ok(BulkOperationRunMutationPayload {
+                    bulk_operation: Some(BulkOperationObject(operation)),
+                    user_errors: vec![],
+                }),
+                Err(AdmissionError::Refused(errors)) => Ok(BulkOperationRunMutationPayload {
+                    bulk_operation: None,
+                    user_errors: errors.into_iter().map(Into::into).collect(),
+                }),
+                Err(AdmissionError::Store(error)) => {
+                    tracing::error!(%error, "bulk mutation admission failed");
+                    Err("Internal error. Please try again.".into())
+                }
             }
-        }
+        })
+        .await
     }
 }

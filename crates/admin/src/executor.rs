@@ -37,6 +37,7 @@ impl EmbeddedExecutor {
         &self,
         prepared: &PreparedMutation,
         shop: stevedore_core::ShopId,
+        scopes: &stevedore_core::Scopes,
         transaction: &ChunkTransaction,
         line: Line<'_>,
         out: &mut Vec<u8>,
@@ -64,9 +65,13 @@ impl EmbeddedExecutor {
         let mut request = Request::new(prepared.source.clone())
             .variables(Variables::from_json(Value::Object(values)))
             .data(shop)
+            .data(scopes.clone())
             .data(CatalogDb::Chunk(transaction.clone()));
         request.set_parsed_query(prepared.document.clone());
-        let response = self.schema.execute(request).await;
+        let mut response = self.schema.execute(request).await;
+        if let Some((_, operation)) = crate::cost::selected_operation(&prepared.document, None) {
+            crate::services::null_failed_roots(&mut response, &operation.node, &self.types);
+        }
         // A database error is the chunk's trouble, not the line's answer: give the chunk back.
         if let Some(fault) = transaction.take_fault() {
             return Err(ExecutorError {
@@ -139,6 +144,7 @@ impl Executor for EmbeddedExecutor {
                 .run_line(
                     work.prepared,
                     work.claim.shop_id,
+                    work.scopes,
                     &transaction,
                     line,
                     &mut output.jsonl,

@@ -5,12 +5,14 @@ use crate::cost::{self, Throttle};
 use crate::executor::EmbeddedExecutor;
 use crate::schema::AdminSchema;
 use crate::types::TypeIndex;
+use async_graphql::PathSegment;
+use async_graphql_parser::types::{OperationDefinition, OperationType, Selection};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use stevedore_blob::{PresignMethod, Signer};
 use stevedore_catalog::CatalogDb;
-use stevedore_core::ApiVersion;
+use stevedore_core::{ApiVersion, Scopes};
 use stevedore_engine::Engine;
 use stevedore_store::shops::Caller;
 
@@ -155,12 +157,14 @@ pub async fn execute(
     let request = request
         .data(search.clone())
         .data(caller.shop.id)
+        .data(Scopes::new(caller.scopes.clone()))
         .data(caller)
         .data(version)
         .data(db)
         .data(Arc::clone(services));
     let mut response = services.schema.execute(request).await;
     search.attach(&mut response);
+    null_failed_roots(&mut response, &operation.node, &services.types);
     if is_static_refusal(&response) {
         // Nothing ran: the hosted API charges nothing and reports no cost.
         services.throttle.refund(&token, requested);
@@ -170,6 +174,58 @@ pub async fn execute(
         response,
         Some(cost::extension(requested, Some(requested), status)),
     )
+}
+
+/// The executor leaves a root field whose resolver failed (ACCESS_DENIED, say) out of `data`;
+/// the hosted API, as the GraphQL spec asks, answers a nullable one with null beside its
+/// error. A failed non-null root nulls all of `data`, which is left as it is.
+pub(crate) fn null_failed_roots(
+    response: &mut async_graphql::Response,
+    operation: &OperationDefinition,
+    types: &TypeIndex,
+) {
+    let root = match operation.ty {
+        OperationType::Mutation => crate::schema::MUTATION_ROOT,
+        _ => types.query_root(),
+    };
+    let mut failed = Vec::new();
+    for error in &response.errors {
+        let [PathSegment::Field(key)] = error.path.as_slice() else {
+            continue;
+        };
+        let field = operation
+            .selection_set
+            .node
+            .items
+            .iter()
+            .find_map(|item| match &item.node {
+                Selection::Field(field) if field.node.response_key().node == key.as_str() => {
+                    Some(&field.node)
+                }
+                _ => None,
+            });
+        let Some(ty) = field.and_then(|field| types.field_type(root, &field.name.node)) else {
+            continue;
+        };
+        if !ty.nullable {
+            return;
+        }
+        failed.push(key.clone());
+    }
+    for key in failed {
+        let name = async_graphql::Name::new(key);
+        match &mut response.data {
+            async_graphql::Value::Object(fields) => {
+                fields.entry(name).or_insert(async_graphql::Value::Null);
+            }
+            data @ async_graphql::Value::Null => {
+                let mut fields = async_graphql::indexmap::IndexMap::new();
+                fields.insert(name, async_graphql::Value::Null);
+                *data = async_graphql::Value::Object(fields);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Validation errors carry no path; errors raised while resolving always do.

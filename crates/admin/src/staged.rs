@@ -6,6 +6,7 @@ use std::sync::Arc;
 use stevedore_blob::PostPolicy;
 use stevedore_catalog::UserError;
 use stevedore_core::limits::{upload_policy_ttl, MAX_STAGED_FILE_BYTES};
+use stevedore_core::nullable;
 use stevedore_core::scalars::{UnsignedInt64, Url};
 use stevedore_core::{Clock, ShopId};
 
@@ -89,100 +90,103 @@ impl StagedUploadMutation {
         &self,
         ctx: &Context<'_>,
         input: Vec<StagedUploadInput>,
-    ) -> async_graphql::Result<StagedUploadsCreatePayload> {
-        let services = ctx.data::<Arc<Services>>()?;
-        let shop = *ctx.data::<ShopId>()?;
-        let now = ctx.data::<Arc<dyn Clock>>()?.now();
-        let mut user_errors = Vec::new();
-        for (index, target) in input.iter().enumerate() {
-            let field = |name: &str| vec!["input".to_owned(), index.to_string(), name.to_owned()];
-            if target.resource != StagedUploadTargetGenerateUploadResource::BulkMutationVariables {
-                user_errors.push(UserError {
-                    field: Some(field("resource")),
-                    message: "Only BULK_MUTATION_VARIABLES uploads are supported.".to_owned(),
+    ) -> async_graphql::Result<Option<StagedUploadsCreatePayload>> {
+        nullable(async move {
+            let services = ctx.data::<Arc<Services>>()?;
+            let shop = *ctx.data::<ShopId>()?;
+            let now = ctx.data::<Arc<dyn Clock>>()?.now();
+            let mut user_errors = Vec::new();
+            for (index, target) in input.iter().enumerate() {
+                let field = |name: &str| vec!["input".to_owned(), index.to_string(), name.to_owned()];
+                if target.resource != StagedUploadTargetGenerateUploadResource::BulkMutationVariables {
+                    user_errors.push(UserError {
+                        field: Some(field("resource")),
+                        message: "Only BULK_MUTATION_VARIABLES uploads are supported.".to_owned(),
+                    });
+                }
+                let filename = safe_filename(&target.filename);
+                // Object keys cannot end in `.` or `..` segments, and file systems cap names at 255 bytes.
+                let filename_problem = if filename.trim_matches('_').is_empty() {
+                    Some("Filename can't be blank")
+                } else if filename.len() > 255 || filename.chars().all(|c| c == '.') {
+                    Some("Filename is invalid")
+                } else {
+                    None
+                };
+                if let Some(message) = filename_problem {
+                    user_errors.push(UserError {
+                        field: Some(field("filename")),
+                        message: message.to_owned(),
+                    });
+                }
+            }
+            if !user_errors.is_empty() {
+                return Ok(StagedUploadsCreatePayload {
+                    staged_targets: None,
+                    user_errors,
                 });
             }
-            let filename = safe_filename(&target.filename);
-            // Object keys cannot end in `.` or `..` segments, and file systems cap names at 255 bytes.
-            let filename_problem = if filename.trim_matches('_').is_empty() {
-                Some("Filename can't be blank")
-            } else if filename.len() > 255 || filename.chars().all(|c| c == '.') {
-                Some("Filename is invalid")
-            } else {
-                None
-            };
-            if let Some(message) = filename_problem {
-                user_errors.push(UserError {
-                    field: Some(field("filename")),
-                    message: message.to_owned(),
+            let mut targets = Vec::with_capacity(input.len());
+            for target in input {
+                let key = format!(
+                    "{}{}/{}",
+                    stevedore_engine::coordinator::staged_prefix(shop),
+                    uuid::Uuid::new_v4(),
+                    safe_filename(&target.filename)
+                );
+                targets.push(match target.http_method {
+                    StagedUploadHttpMethodType::Post => {
+                        let policy = PostPolicy::issue(
+                            &services.signer,
+                            services.engine.blobs().bucket(),
+                            &key,
+                            &target.mime_type,
+                            MAX_STAGED_FILE_BYTES,
+                            now,
+                            now + upload_policy_ttl(),
+                        );
+                        StagedMediaUploadTarget {
+                            url: Some(Url(services.upload_url())),
+                            resource_url: Some(Url(services.upload_url())),
+                            parameters: policy
+                                .parameters
+                                .into_iter()
+                                .map(|(name, value)| StagedUploadParameter { name, value })
+                                .collect(),
+                        }
+                    }
+                    StagedUploadHttpMethodType::Put => {
+                        let link = services
+                            .link(Access::Upload, &key, now.timestamp() + PUT_URL_TTL_SECONDS)
+                            .await
+                            .map_err(|error| {
+                                tracing::error!(blob.key = %key, %error, "could not sign an upload link");
+                                async_graphql::Error::new(
+                                    "Internal error: the upload link could not be signed.",
+                                )
+                            })?;
+                        StagedMediaUploadTarget {
+                            url: Some(Url(link.clone())),
+                            resource_url: Some(Url(link)),
+                            parameters: vec![
+                                StagedUploadParameter {
+                                    name: "content_type".into(),
+                                    value: target.mime_type,
+                                },
+                                StagedUploadParameter {
+                                    name: "acl".into(),
+                                    value: "private".into(),
+                                },
+                            ],
+                        }
+                    }
                 });
             }
-        }
-        if !user_errors.is_empty() {
-            return Ok(StagedUploadsCreatePayload {
-                staged_targets: None,
-                user_errors,
-            });
-        }
-        let mut targets = Vec::with_capacity(input.len());
-        for target in input {
-            let key = format!(
-                "{}{}/{}",
-                stevedore_engine::coordinator::staged_prefix(shop),
-                uuid::Uuid::new_v4(),
-                safe_filename(&target.filename)
-            );
-            targets.push(match target.http_method {
-                StagedUploadHttpMethodType::Post => {
-                    let policy = PostPolicy::issue(
-                        &services.signer,
-                        services.engine.blobs().bucket(),
-                        &key,
-                        &target.mime_type,
-                        MAX_STAGED_FILE_BYTES,
-                        now,
-                        now + upload_policy_ttl(),
-                    );
-                    StagedMediaUploadTarget {
-                        url: Some(Url(services.upload_url())),
-                        resource_url: Some(Url(services.upload_url())),
-                        parameters: policy
-                            .parameters
-                            .into_iter()
-                            .map(|(name, value)| StagedUploadParameter { name, value })
-                            .collect(),
-                    }
-                }
-                StagedUploadHttpMethodType::Put => {
-                    let link = services
-                        .link(Access::Upload, &key, now.timestamp() + PUT_URL_TTL_SECONDS)
-                        .await
-                        .map_err(|error| {
-                            tracing::error!(blob.key = %key, %error, "could not sign an upload link");
-                            async_graphql::Error::new(
-                                "Internal error: the upload link could not be signed.",
-                            )
-                        })?;
-                    StagedMediaUploadTarget {
-                        url: Some(Url(link.clone())),
-                        resource_url: Some(Url(link)),
-                        parameters: vec![
-                            StagedUploadParameter {
-                                name: "content_type".into(),
-                                value: target.mime_type,
-                            },
-                            StagedUploadParameter {
-                                name: "acl".into(),
-                                value: "private".into(),
-                            },
-                        ],
-                    }
-                }
-            });
-        }
-        Ok(StagedUploadsCreatePayload {
-            staged_targets: Some(targets),
-            user_errors: vec![],
+            Ok(StagedUploadsCreatePayload {
+                staged_targets: Some(targets),
+                user_errors: vec![],
+            })
         })
+        .await
     }
 }

@@ -7,6 +7,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_catalog::UserError;
 use stevedore_core::clock::from_millis;
+use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, Url};
 use stevedore_core::{ApiVersion, Gid, ShopId};
 use stevedore_store::webhooks::{
@@ -218,44 +219,47 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         topic: WebhookSubscriptionTopic,
         webhook_subscription: WebhookSubscriptionInput,
-    ) -> async_graphql::Result<WebhookSubscriptionCreatePayload> {
-        let refused = |user_errors| {
-            Ok(WebhookSubscriptionCreatePayload {
-                webhook_subscription: None,
-                user_errors,
-            })
-        };
-        if topic != WebhookSubscriptionTopic::BulkOperationsFinish {
-            return refused(error(
-                &["topic"],
-                "Topic is not supported by this server; only BULK_OPERATIONS_FINISH is",
-            ));
-        }
-        let fields = match fields_of(webhook_subscription, true) {
-            Ok(fields) => fields,
-            Err(errors) => return refused(errors),
-        };
-        let services = ctx.data::<Arc<Services>>()?;
-        let version = ctx.data::<ApiVersion>()?.to_string();
-        let topic = topic.stored();
-        match services
-            .engine
-            .store()
-            .create_subscription(*ctx.data::<ShopId>()?, topic, &version, &fields)
-            .await?
-        {
-            Ok(created) => Ok(WebhookSubscriptionCreatePayload {
-                webhook_subscription: Some(WebhookSubscription(created)),
-                user_errors: vec![],
-            }),
-            Err(CreateRefused::AddressTaken) => refused(address_taken()),
-            Err(CreateRefused::LimitReached) => refused(error(
-                &["webhookSubscription"],
-                &format!(
-                    "A shop can have at most {MAX_SUBSCRIPTIONS_PER_SHOP} webhook subscriptions"
-                ),
-            )),
-        }
+    ) -> async_graphql::Result<Option<WebhookSubscriptionCreatePayload>> {
+        nullable(async move {
+            let refused = |user_errors| {
+                Ok(WebhookSubscriptionCreatePayload {
+                    webhook_subscription: None,
+                    user_errors,
+                })
+            };
+            if topic != WebhookSubscriptionTopic::BulkOperationsFinish {
+                return refused(error(
+                    &["topic"],
+                    "Topic is not supported by this server; only BULK_OPERATIONS_FINISH is",
+                ));
+            }
+            let fields = match fields_of(webhook_subscription, true) {
+                Ok(fields) => fields,
+                Err(errors) => return refused(errors),
+            };
+            let services = ctx.data::<Arc<Services>>()?;
+            let version = ctx.data::<ApiVersion>()?.to_string();
+            let topic = topic.stored();
+            match services
+                .engine
+                .store()
+                .create_subscription(*ctx.data::<ShopId>()?, topic, &version, &fields)
+                .await?
+            {
+                Ok(created) => Ok(WebhookSubscriptionCreatePayload {
+                    webhook_subscription: Some(WebhookSubscription(created)),
+                    user_errors: vec![],
+                }),
+                Err(CreateRefused::AddressTaken) => refused(address_taken()),
+                Err(CreateRefused::LimitReached) => refused(error(
+                    &["webhookSubscription"],
+                    &format!(
+                        "A shop can have at most {MAX_SUBSCRIPTIONS_PER_SHOP} webhook subscriptions"
+                    ),
+                )),
+            }
+        })
+        .await
     }
 
     /// Changes a subscription's attributes.
@@ -264,33 +268,36 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         id: ID,
         webhook_subscription: WebhookSubscriptionInput,
-    ) -> async_graphql::Result<WebhookSubscriptionUpdatePayload> {
-        let refused = |user_errors| {
-            Ok(WebhookSubscriptionUpdatePayload {
-                webhook_subscription: None,
-                user_errors,
-            })
-        };
-        let fields = match fields_of(webhook_subscription, false) {
-            Ok(fields) => fields,
-            Err(errors) => return refused(errors),
-        };
-        let not_found = || refused(error(&["id"], "Webhook subscription does not exist"));
-        let Some(id) = subscription_id(&id) else {
-            return not_found();
-        };
-        let store = ctx.data::<Arc<Services>>()?.engine.store();
-        match store
-            .update_subscription(*ctx.data::<ShopId>()?, id, &fields)
-            .await?
-        {
-            Ok(Some(updated)) => Ok(WebhookSubscriptionUpdatePayload {
-                webhook_subscription: Some(WebhookSubscription(updated)),
-                user_errors: vec![],
-            }),
-            Ok(None) => not_found(),
-            Err(AddressTaken) => refused(address_taken()),
-        }
+    ) -> async_graphql::Result<Option<WebhookSubscriptionUpdatePayload>> {
+        nullable(async move {
+            let refused = |user_errors| {
+                Ok(WebhookSubscriptionUpdatePayload {
+                    webhook_subscription: None,
+                    user_errors,
+                })
+            };
+            let fields = match fields_of(webhook_subscription, false) {
+                Ok(fields) => fields,
+                Err(errors) => return refused(errors),
+            };
+            let not_found = || refused(error(&["id"], "Webhook subscription does not exist"));
+            let Some(id) = subscription_id(&id) else {
+                return not_found();
+            };
+            let store = ctx.data::<Arc<Services>>()?.engine.store();
+            match store
+                .update_subscription(*ctx.data::<ShopId>()?, id, &fields)
+                .await?
+            {
+                Ok(Some(updated)) => Ok(WebhookSubscriptionUpdatePayload {
+                    webhook_subscription: Some(WebhookSubscription(updated)),
+                    user_errors: vec![],
+                }),
+                Ok(None) => not_found(),
+                Err(AddressTaken) => refused(address_taken()),
+            }
+        })
+        .await
     }
 
     /// Removes a subscription.
@@ -298,27 +305,30 @@ impl WebhookMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<WebhookSubscriptionDeletePayload> {
-        let store = ctx.data::<Arc<Services>>()?.engine.store();
-        let deleted = match subscription_id(&id) {
-            Some(numeric) => {
-                store
-                    .delete_subscription(*ctx.data::<ShopId>()?, numeric)
-                    .await?
-            }
-            None => false,
-        };
-        Ok(if deleted {
-            WebhookSubscriptionDeletePayload {
-                deleted_webhook_subscription_id: Some(id),
-                user_errors: vec![],
-            }
-        } else {
-            WebhookSubscriptionDeletePayload {
-                deleted_webhook_subscription_id: None,
-                user_errors: error(&["id"], "Webhook subscription does not exist"),
-            }
+    ) -> async_graphql::Result<Option<WebhookSubscriptionDeletePayload>> {
+        nullable(async move {
+            let store = ctx.data::<Arc<Services>>()?.engine.store();
+            let deleted = match subscription_id(&id) {
+                Some(numeric) => {
+                    store
+                        .delete_subscription(*ctx.data::<ShopId>()?, numeric)
+                        .await?
+                }
+                None => false,
+            };
+            Ok(if deleted {
+                WebhookSubscriptionDeletePayload {
+                    deleted_webhook_subscription_id: Some(id),
+                    user_errors: vec![],
+                }
+            } else {
+                WebhookSubscriptionDeletePayload {
+                    deleted_webhook_subscription_id: None,
+                    user_errors: error(&["id"], "Webhook subscription does not exist"),
+                }
+            })
         })
+        .await
     }
 }
 

@@ -6,8 +6,9 @@ use crate::UserError;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use futures::FutureExt;
 use stevedore_core::clock::from_millis;
+use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, Html, UnsignedInt64};
-use stevedore_core::{Gid, ShopId};
+use stevedore_core::{Gid, RequireScope, ShopId};
 
 /// `CollectionInput`.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -84,63 +85,67 @@ pub struct CollectionMutation;
 #[Object]
 impl CollectionMutation {
     /// Creates a custom collection.
+    #[graphql(guard = "RequireScope::new(\"collectionCreate\", \"write_products\")")]
     async fn collection_create(
         &self,
         ctx: &Context<'_>,
         input: CollectionInput,
-    ) -> async_graphql::Result<CollectionCreatePayload> {
-        let title = input.title.clone().unwrap_or_default();
-        if title.trim().is_empty() {
-            return Ok(CollectionCreatePayload {
-                collection: None,
-                user_errors: vec![UserError::new(&["title"], "Title can't be blank")],
-            });
-        }
-        if input.id.is_some() {
-            return Ok(CollectionCreatePayload {
-                collection: None,
-                user_errors: vec![UserError::new(
-                    &["id"],
-                    "Cannot specify an id when creating a collection",
-                )],
-            });
-        }
-        let shop = *ctx.data::<ShopId>()?;
-        let now = ctx
-            .data::<std::sync::Arc<dyn stevedore_core::Clock>>()?
-            .now()
-            .timestamp_millis();
-        let base = input
-            .handle
-            .as_deref()
-            .map(parameterize)
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| parameterize(&title));
-        let row = ctx
-            .data::<CatalogDb>()?
-            .write(move |conn| {
-                async move {
-                    let handle = unique_handle(&mut *conn, HandleTable::Collections, shop, &base).await?;
-                    sqlx::query_as::<_, CollectionRow>(&format!(
-                        "INSERT INTO collections (shop_id, title, handle, description_html, template_suffix, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
-                    ))
-                    .bind(shop.0)
-                    .bind(&title)
-                    .bind(handle)
-                    .bind(input.description_html.unwrap_or_default())
-                    .bind(input.template_suffix)
-                    .bind(now)
-                    .fetch_one(&mut *conn)
-                    .await
-                }
-                .boxed()
+    ) -> async_graphql::Result<Option<CollectionCreatePayload>> {
+        nullable(async move {
+            let title = input.title.clone().unwrap_or_default();
+            if title.trim().is_empty() {
+                return Ok(CollectionCreatePayload {
+                    collection: None,
+                    user_errors: vec![UserError::new(&["title"], "Title can't be blank")],
+                });
+            }
+            if input.id.is_some() {
+                return Ok(CollectionCreatePayload {
+                    collection: None,
+                    user_errors: vec![UserError::new(
+                        &["id"],
+                        "Cannot specify an id when creating a collection",
+                    )],
+                });
+            }
+            let shop = *ctx.data::<ShopId>()?;
+            let now = ctx
+                .data::<std::sync::Arc<dyn stevedore_core::Clock>>()?
+                .now()
+                .timestamp_millis();
+            let base = input
+                .handle
+                .as_deref()
+                .map(parameterize)
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| parameterize(&title));
+            let row = ctx
+                .data::<CatalogDb>()?
+                .write(move |conn| {
+                    async move {
+                        let handle = unique_handle(&mut *conn, HandleTable::Collections, shop, &base).await?;
+                        sqlx::query_as::<_, CollectionRow>(&format!(
+                            "INSERT INTO collections (shop_id, title, handle, description_html, template_suffix, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+                        ))
+                        .bind(shop.0)
+                        .bind(&title)
+                        .bind(handle)
+                        .bind(input.description_html.unwrap_or_default())
+                        .bind(input.template_suffix)
+                        .bind(now)
+                        .fetch_one(&mut *conn)
+                        .await
+                    }
+                    .boxed()
+                })
+                .await?;
+            Ok(CollectionCreatePayload {
+                collection: Some(Collection(row)),
+                user_errors: vec![],
             })
-            .await?;
-        Ok(CollectionCreatePayload {
-            collection: Some(Collection(row)),
-            user_errors: vec![],
         })
+        .await
     }
 }
 
@@ -150,6 +155,7 @@ pub struct CollectionQuery;
 #[Object]
 impl CollectionQuery {
     /// A collection of this shop by id.
+    #[graphql(guard = "RequireScope::new(\"collection\", \"read_products\")")]
     async fn collection(
         &self,
         ctx: &Context<'_>,

@@ -10,8 +10,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures::FutureExt;
 use stevedore_core::clock::from_millis;
+use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, Html, UnsignedInt64};
-use stevedore_core::{Gid, ProductId, ShopId};
+use stevedore_core::{Gid, ProductId, RequireScope, ShopId};
 
 const MAX_TITLE_CHARS: usize = 255;
 
@@ -516,61 +517,70 @@ pub struct ProductMutation;
 #[Object]
 impl ProductMutation {
     /// Creates a product. `input` is the pre-2024-04 form of `product`.
+    #[graphql(guard = "RequireScope::new(\"productCreate\", \"write_products\")")]
     async fn product_create(
         &self,
         ctx: &Context<'_>,
         input: Option<ProductInput>,
         product: Option<ProductCreateInput>,
-    ) -> async_graphql::Result<ProductCreatePayload> {
-        let fields = match one_of(input, product) {
-            Ok(fields) => fields,
-            Err(error) => {
-                return Ok(ProductCreatePayload {
-                    product: None,
-                    user_errors: vec![error],
-                })
-            }
-        };
-        create(
-            ctx.data::<CatalogDb>()?,
-            shop(ctx)?,
-            fields,
-            now_millis(ctx)?,
-        )
+    ) -> async_graphql::Result<Option<ProductCreatePayload>> {
+        nullable(async move {
+            let fields = match one_of(input, product) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    return Ok(ProductCreatePayload {
+                        product: None,
+                        user_errors: vec![error],
+                    })
+                }
+            };
+            create(
+                ctx.data::<CatalogDb>()?,
+                shop(ctx)?,
+                fields,
+                now_millis(ctx)?,
+            )
+            .await
+        })
         .await
     }
 
     /// Deletes the product named by the input's `id`.
+    #[graphql(guard = "RequireScope::new(\"productDelete\", \"write_products\")")]
     async fn product_delete(
         &self,
         ctx: &Context<'_>,
         input: ProductDeleteInput,
-    ) -> async_graphql::Result<ProductDeletePayload> {
-        delete(ctx.data::<CatalogDb>()?, shop(ctx)?, input).await
+    ) -> async_graphql::Result<Option<ProductDeletePayload>> {
+        nullable(async move { delete(ctx.data::<CatalogDb>()?, shop(ctx)?, input).await }).await
     }
 
     /// Updates the product named by the input's `id`; absent attributes are left as they are.
+    #[graphql(guard = "RequireScope::new(\"productUpdate\", \"write_products\")")]
     async fn product_update(
         &self,
         ctx: &Context<'_>,
         input: Option<ProductInput>,
         product: Option<ProductUpdateInput>,
-    ) -> async_graphql::Result<ProductUpdatePayload> {
-        let fields = match one_of(input, product) {
-            Ok(fields) => fields,
-            Err(error) => {
-                return Ok(ProductUpdatePayload {
-                    product: None,
-                    user_errors: vec![error],
-                })
-            }
-        };
-        update(
-            ctx.data::<CatalogDb>()?,
-            shop(ctx)?,
-            fields,
-            now_millis(ctx)?,
-        )
+    ) -> async_graphql::Result<Option<ProductUpdatePayload>> {
+        nullable(async move {
+            let fields = match one_of(input, product) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    return Ok(ProductUpdatePayload {
+                        product: None,
+                        user_errors: vec![error],
+                    })
+                }
+            };
+            update(
+                ctx.data::<CatalogDb>()?,
+                shop(ctx)?,
+                fields,
+                now_millis(ctx)?,
+            )
+            .await
+        })
         .await
     }
 }
@@ -763,6 +773,7 @@ pub struct ProductQuery;
 #[Object]
 impl ProductQuery {
     /// A product of this shop by id.
+    #[graphql(guard = "RequireScope::new(\"product\", \"read_products\")")]
     async fn product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Product>> {
         let Ok(id) = Gid::parse_as(&id, "Product") else {
             return Ok(None);
@@ -773,6 +784,7 @@ impl ProductQuery {
     /// This shop's products in id order, those the `query` matches: `title:` (anywhere in
     /// the title, as free text does), `tag:`, `handle:`, `product_type:`, `vendor:`, `status:`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "RequireScope::new(\"products\", \"read_products\")")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -18,6 +18,8 @@ pub struct RunMutation {
     pub mutation: String,
     pub staged_upload_path: String,
     pub client_identifier: Option<String>,
+    /// The caller's scopes: the operation's lines run with them.
+    pub scopes: stevedore_core::Scopes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,7 @@ impl<E: Executor> Engine<E> {
             input_size: Some(size),
             input_md5_hex: md5,
             input_etag: version.e_tag,
+            access_scopes: request.scopes.to_text(),
         };
         let cap = request.api_version.concurrent_operations_per_type();
         match self.store.admit_operation(&new, cap).await? {

@@ -11,6 +11,8 @@ use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
 pub struct ChunkWork<'a, P> {
     pub prepared: &'a P,
     pub claim: &'a ChunkClaim,
+    /// The scopes every line runs with.
+    pub scopes: &'a stevedore_core::Scopes,
     pub lines: Vec<Line<'a>>,
 }
 

@@ -61,6 +61,8 @@ struct OperationPlan<P> {
     staged_key: String,
     /// The version of the staged object the plan was made from.
     input_etag: Option<String>,
+    /// What the lines may do: the scopes of the token that started the operation.
+    scopes: stevedore_core::Scopes,
 }
 
 pub struct Engine<E: Executor> {

@@ -246,6 +246,7 @@ impl<E: Executor> Engine<E> {
                 .map_err(crate::Rejection::into_user_error),
             staged_key: input.staged_upload_key.unwrap_or_default(),
             input_etag: input.input_etag,
+            scopes: stevedore_core::Scopes::parse(&input.access_scopes),
         });
         let mut plans = self
             .plans
@@ -309,6 +310,7 @@ impl<E: Executor> Engine<E> {
                 let work = ChunkWork {
                     prepared,
                     claim: &claim,
+                    scopes: &plan.scopes,
                     lines: chunk_lines,
                 };
                 self.with_lease_renewal(&claim, self.executor.run_chunk(work))

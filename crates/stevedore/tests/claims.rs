@@ -30,6 +30,7 @@ fn new_operation(shop_id: ShopId, chunks: u64) -> NewOperation {
         input_size: Some(chunks * 100),
         input_md5_hex: None,
         input_etag: None,
+        access_scopes: "write_products".to_owned(),
     }
 }
 

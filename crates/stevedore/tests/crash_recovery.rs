@@ -74,7 +74,8 @@ async fn a_killed_server_resumes_without_losing_or_repeating_a_line() {
 
     let (mut second, base_url) = serve(dir.path(), &backend, &args);
     let client = Client::new(&base_url, "2026-01", "shpat_crash");
-    assert_completed_exactly_once(&client, &id, dir.path(), line_count, valid_lines).await;
+    assert_completed_exactly_once(&client, &backend, &id, dir.path(), line_count, valid_lines)
+        .await;
 
     second.kill().unwrap();
     second.wait().unwrap();

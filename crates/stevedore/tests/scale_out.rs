@@ -78,7 +78,7 @@ async fn workers_killed_or_stopped_mid_run_lose_and_repeat_nothing() {
     let status = exits_within(&mut stopped, Duration::from_secs(60)).await;
     assert!(status.success(), "SIGTERM ends a worker cleanly: {status}");
 
-    assert_completed_exactly_once(&client, &id, dir.path(), LINES, LINES).await;
+    assert_completed_exactly_once(&client, &backend, &id, dir.path(), LINES, LINES).await;
 
     terminate(&replacement);
     assert!(exits_within(&mut replacement, Duration::from_secs(60))

@@ -61,6 +61,8 @@ pub struct NewOperation {
     pub input_md5_hex: Option<String>,
     /// The staged object's version when it was admitted; the operation runs over exactly it.
     pub input_etag: Option<String>,
+    /// The scopes of the token that starts it, comma-separated; its lines run with them.
+    pub access_scopes: String,
 }
 
 /// A result object kept past its seven days.
@@ -93,6 +95,8 @@ pub struct OperationInput {
     pub query: String,
     pub staged_upload_key: Option<String>,
     pub input_etag: Option<String>,
+    /// Comma-separated, as recorded at admission.
+    pub access_scopes: String,
 }
 
 /// One planned chunk: a byte range of the input holding whole lines.
@@ -120,8 +124,8 @@ impl Store {
         self.lock_shop(&mut tx, new.shop_id).await?;
         let inserted: Option<OperationRow> = sqlx::query_as(&format!(
             "INSERT INTO bulk_operations (shop_id, operation_type, status, query, api_version, client_identifier,
-                 staged_upload_key, input_size, input_md5_hex, created_at, input_etag)
-             SELECT $1, $2, 'CREATED', $3, $4, $5, $6, $7, $8, $9, $11
+                 staged_upload_key, input_size, input_md5_hex, created_at, input_etag, access_scopes)
+             SELECT $1, $2, 'CREATED', $3, $4, $5, $6, $7, $8, $9, $11, $12
              WHERE (SELECT COUNT(*) FROM bulk_operations
                     WHERE shop_id = $1 AND operation_type = $2 AND status IN ('CREATED', 'RUNNING', 'CANCELING')) < $10
              RETURNING {COLUMNS}"
@@ -137,6 +141,7 @@ impl Store {
         .bind(now)
         .bind(cap as i64)
         .bind(&new.input_etag)
+        .bind(&new.access_scopes)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = inserted {
@@ -628,7 +633,7 @@ impl Store {
     /// The document and staged input of an operation, for the workers that run it.
     pub async fn operation_input(&self, id: OperationId) -> Result<OperationInput> {
         Ok(sqlx::query_as(
-            "SELECT query, staged_upload_key, input_etag FROM bulk_operations WHERE id = $1",
+            "SELECT query, staged_upload_key, input_etag, access_scopes FROM bulk_operations WHERE id = $1",
         )
         .bind(id.0)
         .fetch_one(self.pool())

@@ -150,13 +150,13 @@ impl TestServer {
         self.workers = self.app.start_workers(self.shutdown.clone());
     }
 
-    /// Another shop on the same server, with its own token.
+    /// Another shop on the same server, with its own token (scoped as the first one is).
     pub async fn add_shop(&self, domain: &str, token: &str) {
         self.app
             .services()
             .engine
             .store()
-            .create_shop_token(domain, token, &[], "hush", false)
+            .create_shop_token(domain, token, &["write_products".to_owned()], "hush", false)
             .await
             .unwrap();
     }
