@@ -4,7 +4,8 @@
 //! Rules: a scalar or enum field costs 0; an object, interface or union field 1; a connection
 //! 2 plus, for each of the `first`/`last` items it may return, the cost of one edge or node; a
 //! mutation root field 10 (`stagedUploadsCreate` 11, as recorded), whatever it selects. A
-//! bucket holds 2000 points and refills at 100 points a second; a request that costs more than
+//! bucket refills at its restore rate (100 points a second by default, the hosted API's
+//! Standard plan) and holds twenty seconds of it (2000 points); a request that costs more than
 //! the bucket holds is answered `THROTTLED` and runs nothing; no single request may cost more
 //! than 1000. The lines of a bulk operation never pass through here: that is what bulk is for.
 
@@ -21,8 +22,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub const MAXIMUM_AVAILABLE: f64 = 2000.0;
-pub const RESTORE_RATE: f64 = 100.0;
+/// The hosted API's Standard plan: 100 points a second.
+pub const DEFAULT_RESTORE_RATE: u64 = 100;
+/// A bucket holds this many seconds of its restore rate (2000 points at 100 a second, 20000 at
+/// the Plus plan's 1000).
+const BUCKET_SECONDS: u64 = 20;
 pub const MAX_QUERY_COST: u64 = 1000;
 
 const MUTATION_COST: u64 = 10;
@@ -162,9 +166,16 @@ impl<'a> Walker<'a> {
 }
 
 /// One bucket per access token.
-#[derive(Default)]
 pub struct Throttle {
+    restore_rate: f64,
+    maximum: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self::new(DEFAULT_RESTORE_RATE)
+    }
 }
 
 struct Bucket {
@@ -176,9 +187,29 @@ struct Bucket {
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottleStatus {
     pub currently_available: u64,
+    pub maximum_available: u64,
+    pub restore_rate: u64,
 }
 
 impl Throttle {
+    /// Buckets that refill at `restore_rate` points a second (at least 1).
+    pub fn new(restore_rate: u64) -> Self {
+        let restore_rate = restore_rate.max(1);
+        Self {
+            restore_rate: restore_rate as f64,
+            maximum: restore_rate.saturating_mul(BUCKET_SECONDS) as f64,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn status(&self, bucket: &Bucket) -> ThrottleStatus {
+        ThrottleStatus {
+            currently_available: bucket.available.floor() as u64,
+            maximum_available: self.maximum as u64,
+            restore_rate: self.restore_rate as u64,
+        }
+    }
+
     /// Takes `cost` points from `token`'s bucket, or leaves the bucket as it is and says so.
     pub fn take(&self, token: &str, cost: u64) -> Result<ThrottleStatus, ThrottleStatus> {
         let now = Instant::now();
@@ -187,18 +218,18 @@ impl Throttle {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let bucket = buckets.entry(token.to_owned()).or_insert(Bucket {
-            available: MAXIMUM_AVAILABLE,
+            available: self.maximum,
             at: now,
         });
-        let refilled = now.duration_since(bucket.at).as_secs_f64() * RESTORE_RATE;
-        bucket.available = (bucket.available + refilled).min(MAXIMUM_AVAILABLE);
+        let refilled = now.duration_since(bucket.at).as_secs_f64() * self.restore_rate;
+        bucket.available = (bucket.available + refilled).min(self.maximum);
         bucket.at = now;
         let cost = cost as f64;
         if cost > bucket.available {
-            return Err(bucket.status());
+            return Err(self.status(bucket));
         }
         bucket.available -= cost;
-        Ok(bucket.status())
+        Ok(self.status(bucket))
     }
 }
 
@@ -210,7 +241,7 @@ impl Throttle {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         if let Some(bucket) = buckets.get_mut(token) {
-            bucket.available = (bucket.available + cost as f64).min(MAXIMUM_AVAILABLE);
+            bucket.available = (bucket.available + cost as f64).min(self.maximum);
         }
     }
 
@@ -220,23 +251,15 @@ impl Throttle {
     }
 }
 
-impl Bucket {
-    fn status(&self) -> ThrottleStatus {
-        ThrottleStatus {
-            currently_available: self.available.floor() as u64,
-        }
-    }
-}
-
 /// `extensions.cost` of a response.
 pub fn extension(requested: u64, actual: Option<u64>, status: ThrottleStatus) -> serde_json::Value {
     json!({
         "requestedQueryCost": requested,
         "actualQueryCost": actual,
         "throttleStatus": {
-            "maximumAvailable": MAXIMUM_AVAILABLE as u64,
+            "maximumAvailable": status.maximum_available,
             "currentlyAvailable": status.currently_available,
-            "restoreRate": RESTORE_RATE as u64,
+            "restoreRate": status.restore_rate,
         },
     })
 }
@@ -256,5 +279,7 @@ mod tests {
             1990,
             "every token has a bucket of its own"
         );
+        let plus = Throttle::new(1000);
+        assert_eq!(plus.take("t", 0).unwrap().maximum_available, 20_000);
     }
 }

@@ -21,6 +21,7 @@ mod variables;
 mod versions;
 mod webhooks;
 
+pub use cost::DEFAULT_RESTORE_RATE;
 pub use document::PreparedMutation;
 pub use executor::EmbeddedExecutor;
 pub use schema::{build_schema, AdminSchema, MUTATION_ROOT};

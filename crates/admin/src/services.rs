@@ -34,6 +34,7 @@ impl Services {
         engine: Arc<AdminEngine>,
         signer: Signer,
         public_url: &str,
+        restore_rate: u64,
     ) -> Self {
         Self {
             types: TypeIndex::from_sdl(&schema.sdl()),
@@ -41,7 +42,7 @@ impl Services {
             engine,
             signer,
             public_url: public_url.trim_end_matches('/').to_owned(),
-            throttle: Throttle::default(),
+            throttle: Throttle::new(restore_rate),
         }
     }
 

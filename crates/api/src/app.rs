@@ -31,6 +31,8 @@ pub struct AppConfig {
     /// Webhook delivery: retry schedule, allowed destinations, timeouts.
     pub webhooks: DispatcherConfig,
     pub clock: Arc<dyn Clock>,
+    /// Points a second each token's rate-limit bucket refills at; it holds twenty seconds' worth.
+    pub restore_rate: u64,
 }
 
 impl AppConfig {
@@ -42,6 +44,7 @@ impl AppConfig {
             engine: EngineConfig::default(),
             webhooks: DispatcherConfig::default(),
             clock: Arc::new(SystemClock),
+            restore_rate: stevedore_admin::DEFAULT_RESTORE_RATE,
         }
     }
 
@@ -91,7 +94,13 @@ impl App {
         let schema = build_schema(config.clock.clone());
         let executor = Arc::new(EmbeddedExecutor::new(schema.clone(), store.clone()));
         let engine = Engine::new(store, blobs, executor, config.engine.clone());
-        let services = Services::new(schema, engine, Signer::new(secret.into_bytes()), public_url);
+        let services = Services::new(
+            schema,
+            engine,
+            Signer::new(secret.into_bytes()),
+            public_url,
+            config.restore_rate,
+        );
         Ok(Self {
             state: AppState {
                 services: Arc::new(services),

@@ -97,6 +97,11 @@ pub struct StoreArgs {
     /// Given-up deliveries in a row after which a subscription is removed.
     #[arg(long, env = "STEVEDORE_WEBHOOK_MAX_FAILURES", default_value_t = 8)]
     webhook_max_failures: i64,
+    /// Rate limit of synchronous calls: points a second each token's bucket refills at (the
+    /// hosted plans: 100 Standard, 200 Advanced, 1000 Plus, 2000 Enterprise); a bucket holds
+    /// twenty seconds' worth. Bulk operation lines are never rate limited.
+    #[arg(long, env = "STEVEDORE_RESTORE_RATE", default_value_t = 100)]
+    restore_rate: u64,
 }
 
 impl StoreArgs {
@@ -115,6 +120,7 @@ impl StoreArgs {
             std::time::Duration::try_from_secs_f64(self.webhook_first_retry_seconds)
                 .unwrap_or(config.webhooks.retry.base_delay);
         config.webhooks.max_consecutive_failures = self.webhook_max_failures.max(1);
+        config.restore_rate = self.restore_rate.max(1);
         config
     }
 }

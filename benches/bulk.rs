@@ -1,0 +1,552 @@
+//! The end-to-end benchmark: one run, five cases, side by side.
+//!
+//!   cargo bench -p stevedore --bench bulk                 # N = 100,000 and 500,000
+//!   cargo bench -p stevedore --bench bulk -- --lines 20000 # a quick run
+//!
+//! Every case that involves the server starts a fresh `stevedore serve` process (release
+//! build) on a temporary data directory, so its peak RSS (`VmHWM`) is the case's own. The input
+//! is generated: productCreate lines of about 200 bytes with title, productType, vendor,
+//! descriptionHtml and tags.
+//!
+//! 1. bulk import: staged upload, `bulkOperationRunMutation`, polling until COMPLETED, download;
+//! 2. synchronous baseline: the same lines as single `productCreate` calls, 16 connections;
+//! 3. floor: the same lines parsed and inserted into the same SQLite schema with one prepared
+//!    statement in large transactions, one result line written per input: no HTTP, no GraphQL,
+//!    no engine;
+//! 4. upload only: a 100 MB multipart upload;
+//! 5. latency: a 10-line operation, from the run's response to COMPLETED, polled every 2 ms;
+//!    the median of 20.
+//!
+//! It prints a Markdown table and the ratios, and writes `benches/results/latest.json` and
+//! `benches/results/lines-per-second.svg`.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use stevedore_client::Client;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stevedore");
+const TOKEN: &str = "shpat_bench";
+const MUTATION: &str = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id } userErrors { field message } } }";
+/// Synchronous calls are rate limited like the hosted API unless raised: the synchronous case
+/// measures the server, not the limit (at the Standard plan's 100 points a second it would be
+/// ten productCreate calls a second).
+const UNLIMITED: &str = "100000000";
+
+struct Measured {
+    case: String,
+    lines: u64,
+    bytes: u64,
+    wall: Duration,
+    peak_rss_kib: Option<u64>,
+    note: String,
+}
+
+impl Measured {
+    fn lines_per_second(&self) -> f64 {
+        self.lines as f64 / self.wall.as_secs_f64()
+    }
+
+    fn megabytes_per_second(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.wall.as_secs_f64()
+    }
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes: Vec<u64> = match args.iter().position(|a| a == "--lines") {
+        Some(at) => args[at + 1]
+            .split(',')
+            .map(|n| n.parse().context("--lines takes numbers"))
+            .collect::<Result<_>>()?,
+        None => vec![100_000, 500_000],
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(&sizes))
+}
+
+async fn run(sizes: &[u64]) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut results = Vec::new();
+    for &lines in sizes {
+        let input = work.path().join(format!("products-{lines}.jsonl"));
+        let bytes = generate(&input, lines)?;
+        eprintln!("== {lines} lines, {:.1} MB", bytes as f64 / 1e6);
+        results.push(bulk_import(work.path(), &input, lines, bytes).await?);
+        results.push(synchronous(work.path(), &input, lines, bytes).await?);
+        results.push(floor(work.path(), &input, lines, bytes).await?);
+    }
+    results.push(upload_only(work.path()).await?);
+    let latency = small_operation_latency(work.path()).await?;
+
+    println!("| case | lines | MB | wall s | lines/s | MB/s | server peak RSS |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for m in &results {
+        println!(
+            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {} |",
+            m.case,
+            m.lines,
+            m.bytes as f64 / 1e6,
+            m.wall.as_secs_f64(),
+            m.lines_per_second(),
+            m.megabytes_per_second(),
+            m.peak_rss_kib.map_or("–".to_owned(), |kib| format!(
+                "{:.0} MB",
+                kib as f64 / 1024.0
+            )),
+        );
+    }
+    for m in &results {
+        if !m.note.is_empty() {
+            println!("- {}: {}", m.case, m.note);
+        }
+    }
+    println!(
+        "- small-operation latency (10 lines, run response to COMPLETED, median of 20): {:.1} ms (min {:.1}, max {:.1})",
+        latency.0, latency.1, latency.2
+    );
+    for &lines in sizes {
+        let find = |prefix: &str| {
+            results
+                .iter()
+                .find(|m| m.lines == lines && m.case.starts_with(prefix))
+                .map(|m| m.wall.as_secs_f64())
+        };
+        if let (Some(bulk), Some(sync), Some(floor)) = (find("bulk"), find("sync"), find("floor")) {
+            println!(
+                "- {lines} lines: bulk ÷ floor time = {:.1}×, synchronous ÷ bulk time = {:.1}×",
+                bulk / floor,
+                sync / bulk
+            );
+        }
+    }
+
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/results");
+    std::fs::create_dir_all(&out)?;
+    let json: Vec<Value> = results
+        .iter()
+        .map(|m| {
+            json!({
+                "case": m.case, "lines": m.lines, "bytes": m.bytes,
+                "wall_seconds": m.wall.as_secs_f64(), "lines_per_second": m.lines_per_second(),
+                "megabytes_per_second": m.megabytes_per_second(), "peak_rss_kib": m.peak_rss_kib,
+                "note": m.note,
+            })
+        })
+        .collect();
+    std::fs::write(
+        out.join("latest.json"),
+        serde_json::to_string_pretty(&json!({
+            "cases": json,
+            "latency_ms": {"median": latency.0, "min": latency.1, "max": latency.2},
+        }))?,
+    )?;
+    chart(&out.join("lines-per-second.svg"), &results)?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// `lines` productCreate lines of about 200 bytes; returns the file's size.
+fn generate(path: &Path, lines: u64) -> Result<u64> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    for i in 0..lines {
+        writeln!(
+            out,
+            "{}",
+            json!({"input": {
+                "title": format!("Bench board {i:07}"),
+                "productType": "Snowboard",
+                "vendor": "Stevedore Outfitters",
+                "descriptionHtml": format!("<p>Board {i} of the benchmark, waxed and ready.</p>"),
+                "tags": ["bench", "winter", format!("batch-{}", i / 1000)],
+            }})
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// A `stevedore serve` process on a fresh data directory, with the bench shop's token.
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Server {
+    fn start(work: &Path, name: &str, extra: &[&str]) -> Result<Self> {
+        let dir = work.join(name);
+        std::fs::create_dir_all(&dir)?;
+        let data_dir = dir.to_str().context("data dir")?;
+        let status = Command::new(BIN)
+            .args([
+                "shops",
+                "create",
+                "bench.myshopify.com",
+                "--token",
+                TOKEN,
+                "--data-dir",
+                data_dir,
+            ])
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("shops create failed");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(BIN)
+            .args(["serve", "--data-dir", data_dir, "--listen", &listen])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(&listen).is_err() {
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("the server did not start");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Self {
+            child,
+            base_url: format!("http://{listen}"),
+        })
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.base_url, "2026-04", TOKEN)
+    }
+
+    /// Peak and current resident set size of the server process, in KiB.
+    fn rss_kib(&self) -> (Option<u64>, Option<u64>) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn bulk_import(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Measured> {
+    let server = Server::start(work, &format!("bulk-{lines}"), &[])?;
+    let client = server.client();
+    let result = work.join(format!("bulk-{lines}.jsonl"));
+    let started = Instant::now();
+    let target = client.stage("products.jsonl").await?;
+    client.upload(&target, input, |_| {}).await?;
+    let id = client
+        .run_mutation(MUTATION, target.key().context("a key")?)
+        .await?;
+    let done = client.wait(&id, Duration::from_millis(50), |_| {}).await?;
+    if done["status"] != "COMPLETED" {
+        bail!("the import ended {done}");
+    }
+    client
+        .download(done["url"].as_str().context("a url")?, &result)
+        .await?;
+    let wall = started.elapsed();
+    let answered = count_result_lines(&result)?;
+    if answered != lines {
+        bail!("{answered} result lines for {lines} input lines");
+    }
+    Ok(Measured {
+        case: format!("bulk import {lines}"),
+        lines,
+        bytes,
+        wall,
+        peak_rss_kib: server.rss_kib().0,
+        note: String::new(),
+    })
+}
+
+fn count_result_lines(result: &Path) -> Result<u64> {
+    let reader = std::io::BufReader::new(std::fs::File::open(result)?);
+    let mut count = 0;
+    for line in reader.lines() {
+        let line = line?;
+        if line.contains("\"errors\"") {
+            bail!("a line failed: {line}");
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+async fn synchronous(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Measured> {
+    let server = Server::start(
+        work,
+        &format!("sync-{lines}"),
+        &["--restore-rate", UNLIMITED],
+    )?;
+    let endpoint = format!("{}/admin/api/2026-04/graphql.json", server.base_url);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(16)
+        .build()?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<String>(1024);
+    let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (http, endpoint, receiver) = (http.clone(), endpoint.clone(), receiver.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            loop {
+                let Some(line) = receiver.lock().await.recv().await else {
+                    break;
+                };
+                let variables: Value = serde_json::from_str(&line)?;
+                let body: Value = http
+                    .post(&endpoint)
+                    .header("X-Shopify-Access-Token", TOKEN)
+                    .json(&json!({"query": MUTATION, "variables": variables}))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                if body.get("errors").is_some()
+                    || body["data"]["productCreate"]["product"].is_null()
+                {
+                    bail!("a call failed: {body}");
+                }
+                done += 1;
+            }
+            Ok::<u64, anyhow::Error>(done)
+        }));
+    }
+    let reader = std::io::BufReader::new(std::fs::File::open(input)?);
+    for line in reader.lines() {
+        sender.send(line?).await?;
+    }
+    drop(sender);
+    let mut answered = 0;
+    for task in tasks {
+        answered += task.await??;
+    }
+    let wall = started.elapsed();
+    if answered != lines {
+        bail!("{answered} answers for {lines} calls");
+    }
+    Ok(Measured {
+        case: format!("synchronous {lines}"),
+        lines,
+        bytes,
+        wall,
+        peak_rss_kib: server.rss_kib().0,
+        note: "16 connections, one productCreate per request, rate limit raised".to_owned(),
+    })
+}
+
+/// The machine's limit for this work: parse each line, insert its product with one prepared
+/// statement in transactions of 10,000 rows, write one result line per input.
+async fn floor(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Measured> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    let dir = work.join(format!("floor-{lines}"));
+    std::fs::create_dir_all(&dir)?;
+    let data_dir = dir.to_str().context("data dir")?;
+    // The server's own migrations make the schema, and the bench shop.
+    let status = Command::new(BIN)
+        .args([
+            "shops",
+            "create",
+            "bench.myshopify.com",
+            "--token",
+            TOKEN,
+            "--data-dir",
+            data_dir,
+        ])
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("shops create failed");
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("stevedore.db"))
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let shop: i64 = sqlx::query_scalar("SELECT id FROM shops")
+        .fetch_one(&pool)
+        .await?;
+    let result = work.join(format!("floor-{lines}.jsonl"));
+    let started = Instant::now();
+    let mut out = BufWriter::new(std::fs::File::create(&result)?);
+    let reader = std::io::BufReader::new(std::fs::File::open(input)?);
+    let mut transaction = pool.begin().await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    for (number, line) in reader.lines().enumerate() {
+        let line = line?;
+        let variables: Value = serde_json::from_str(&line)?;
+        let product = &variables["input"];
+        let title = product["title"].as_str().unwrap_or_default();
+        let tags = serde_json::to_string(&product["tags"])?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(shop)
+        .bind(title)
+        .bind(format!("floor-{number}"))
+        .bind(product["descriptionHtml"].as_str().unwrap_or_default())
+        .bind(product["productType"].as_str().unwrap_or_default())
+        .bind(product["vendor"].as_str().unwrap_or_default())
+        .bind(tags)
+        .bind(now)
+        .fetch_one(&mut *transaction)
+        .await?;
+        writeln!(
+            out,
+            "{{\"data\":{{\"productCreate\":{{\"product\":{{\"id\":\"gid:\\/\\/shopify\\/Product\\/{id}\"}},\"userErrors\":[]}}}},\"__lineNumber\":{number}}}"
+        )?;
+        if (number + 1) % 10_000 == 0 {
+            transaction.commit().await?;
+            transaction = pool.begin().await?;
+        }
+    }
+    transaction.commit().await?;
+    out.flush()?;
+    Ok(Measured {
+        case: format!("floor {lines}"),
+        lines,
+        bytes,
+        wall: started.elapsed(),
+        peak_rss_kib: None,
+        note: "sqlx SQLite, WAL, one connection, 10,000 rows per transaction".to_owned(),
+    })
+}
+
+async fn upload_only(work: &Path) -> Result<Measured> {
+    const SIZE: u64 = 100 * 1024 * 1024;
+    let file = work.join("upload-100mb.jsonl");
+    {
+        let mut out = BufWriter::new(std::fs::File::create(&file)?);
+        let line = format!("{{\"input\":{{\"title\":\"{}\"}}}}\n", "x".repeat(178));
+        let mut written = 0;
+        while written + line.len() as u64 <= SIZE {
+            out.write_all(line.as_bytes())?;
+            written += line.len() as u64;
+        }
+        out.flush()?;
+    }
+    let bytes = std::fs::metadata(&file)?.len();
+    let server = Server::start(work, "upload", &[])?;
+    let client = server.client();
+    let target = client.stage("upload.jsonl").await?;
+    let (_, before) = server.rss_kib();
+    let started = Instant::now();
+    client.upload(&target, &file, |_| {}).await?;
+    let wall = started.elapsed();
+    let (peak, _) = server.rss_kib();
+    let growth = match (before, peak) {
+        (Some(before), Some(peak)) => format!(
+            "server RSS {:.0} MB before, peak {:.0} MB: grew {:.0} MB",
+            before as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            peak.saturating_sub(before) as f64 / 1024.0
+        ),
+        _ => String::new(),
+    };
+    Ok(Measured {
+        case: "upload only 100 MB".to_owned(),
+        lines: bytes / 200,
+        bytes,
+        wall,
+        peak_rss_kib: peak,
+        note: growth,
+    })
+}
+
+/// Median, min and max milliseconds from the run's response to COMPLETED for 10-line operations.
+async fn small_operation_latency(work: &Path) -> Result<(f64, f64, f64)> {
+    let server = Server::start(work, "latency", &["--restore-rate", UNLIMITED])?;
+    let client = Arc::new(server.client());
+    let input = work.join("ten.jsonl");
+    generate(&input, 10)?;
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let target = client.stage("ten.jsonl").await?;
+        client.upload(&target, &input, |_| {}).await?;
+        let id = client
+            .run_mutation(MUTATION, target.key().context("a key")?)
+            .await?;
+        let started = Instant::now();
+        loop {
+            let operation = client.operation(&id).await?;
+            match operation["status"].as_str() {
+                Some("COMPLETED") => break,
+                Some("CREATED" | "RUNNING") => {}
+                _ => bail!("the operation ended {operation}"),
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok((
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    ))
+}
+
+/// A horizontal bar chart of lines/s per case, as SVG. Written by hand: a few rectangles and
+/// labels need no charting library (plotters would also need a font backend to lay out text).
+fn chart(path: &PathBuf, results: &[Measured]) -> Result<()> {
+    let rows: Vec<(&str, f64)> = results
+        .iter()
+        .filter(|m| !m.case.starts_with("upload"))
+        .map(|m| (m.case.as_str(), m.lines_per_second()))
+        .collect();
+    let top = rows.iter().map(|(_, v)| *v).fold(1.0, f64::max);
+    let (label_width, bar_width, row_height) = (190.0, 600.0, 34.0);
+    let height = 70.0 + row_height * rows.len() as f64;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"14\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"450\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">Stevedore: lines per second by case (one run)</text>\n"
+    );
+    let colors = [
+        "#3b6ea5", "#d98b2b", "#5a9e5a", "#8e5ea2", "#c44e52", "#777777",
+    ];
+    for (i, (case, value)) in rows.iter().enumerate() {
+        let y = 50.0 + row_height * i as f64;
+        let width = (value / top * bar_width).max(1.0);
+        let color = colors[i % colors.len()];
+        svg.push_str(&format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\">{case}</text>\n\
+             <rect x=\"{label_width}\" y=\"{y:.0}\" width=\"{width:.1}\" height=\"{:.0}\" fill=\"{color}\"/>\n\
+             <text x=\"{:.1}\" y=\"{:.0}\">{value:.0}</text>\n",
+            label_width - 8.0,
+            y + row_height * 0.6,
+            row_height * 0.75,
+            label_width + width + 6.0,
+            y + row_height * 0.6,
+        ));
+    }
+    svg.push_str("</svg>\n");
+    std::fs::write(path, svg)?;
+    Ok(())
+}
