@@ -62,12 +62,18 @@ pub fn requested(
     let walker = Walker {
         document,
         variables,
+        operation,
         types,
     };
     match operation.ty {
         OperationType::Mutation => walker
-            .fields(&operation.selection_set.node, None)
-            .map(|field| match field.name.node.as_str() {
+            .fields(
+                &operation.selection_set.node,
+                crate::schema::MUTATION_ROOT,
+                0,
+            )
+            .into_iter()
+            .map(|(field, _)| match field.name.node.as_str() {
                 "stagedUploadsCreate" => MUTATION_COST + 1,
                 "__typename" => 0,
                 _ => MUTATION_COST,
@@ -80,52 +86,60 @@ pub fn requested(
 struct Walker<'a> {
     document: &'a ExecutableDocument,
     variables: &'a Variables,
+    operation: &'a OperationDefinition,
     types: &'a TypeIndex,
 }
 
 impl<'a> Walker<'a> {
-    /// The fields of a selection set, with fragments spread.
+    /// The fields of a selection set with fragments spread, each with the type it is selected
+    /// on (a fragment's type condition, or the parent's type).
     fn fields(
         &self,
         set: &'a SelectionSet,
-        depth: Option<usize>,
-    ) -> Box<dyn Iterator<Item = &'a Field> + 'a> {
+        parent: &'a str,
+        depth: usize,
+    ) -> Vec<(&'a Field, &'a str)> {
         // Fragment cycles were refused before this runs; the depth cap is a second guard.
-        let depth = depth.unwrap_or(0);
         if depth > 64 {
-            return Box::new(std::iter::empty());
+            return Vec::new();
         }
-        let document = self.document;
-        let nested: Vec<&'a Field> = set
-            .items
-            .iter()
-            .flat_map(|item| -> Vec<&'a Field> {
-                match &item.node {
-                    Selection::Field(field) => vec![&field.node],
-                    Selection::InlineFragment(fragment) => self
-                        .fields(&fragment.node.selection_set.node, Some(depth + 1))
-                        .collect(),
-                    Selection::FragmentSpread(spread) => document
-                        .fragments
-                        .get(&spread.node.fragment_name.node)
-                        .map(|fragment| {
-                            self.fields(&fragment.node.selection_set.node, Some(depth + 1))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+        let mut fields = Vec::new();
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => fields.push((&field.node, parent)),
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(parent, |condition| condition.node.on.node.as_str());
+                    fields.extend(self.fields(&fragment.node.selection_set.node, on, depth + 1));
                 }
-            })
-            .collect();
-        Box::new(nested.into_iter())
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        fields.extend(self.fields(
+                            &fragment.node.selection_set.node,
+                            on,
+                            depth + 1,
+                        ));
+                    }
+                }
+            }
+        }
+        fields
     }
 
-    fn selection(&self, set: &SelectionSet, parent: &str) -> u64 {
-        self.fields(set, None)
-            .map(|field| self.field(field, parent))
+    fn selection(&self, set: &'a SelectionSet, parent: &'a str) -> u64 {
+        self.fields(set, parent, 0)
+            .into_iter()
+            .map(|(field, on)| self.field(field, on))
             .sum()
     }
 
-    fn field(&self, field: &Field, parent: &str) -> u64 {
+    fn field(&self, field: &'a Field, parent: &str) -> u64 {
         let Some(ty) = self.types.field_type(parent, &field.name.node) else {
             return 0;
         };
@@ -144,18 +158,31 @@ impl<'a> Walker<'a> {
             .unwrap_or(0);
         let mut per_item = 0;
         let mut once = 0;
-        for child in self.fields(&field.selection_set.node, None) {
+        for (child, on) in self.fields(&field.selection_set.node, type_name, 0) {
             match child.name.node.as_str() {
-                "edges" | "nodes" => per_item += self.field(child, type_name),
-                _ => once += self.field(child, type_name),
+                "edges" | "nodes" => per_item += self.field(child, on),
+                _ => once += self.field(child, on),
             }
         }
         CONNECTION_COST + once + items.saturating_mul(per_item)
     }
 
+    /// An integer argument: a literal, a variable's value, or the variable's default.
     fn integer(&self, value: &Value) -> Option<u64> {
         let constant = match value {
-            Value::Variable(name) => self.variables.get(name)?.clone(),
+            Value::Variable(name) => match self.variables.get(name) {
+                Some(value) => value.clone(),
+                None => self
+                    .operation
+                    .variable_definitions
+                    .iter()
+                    .find(|definition| definition.node.name.node == *name)?
+                    .node
+                    .default_value
+                    .as_ref()?
+                    .node
+                    .clone(),
+            },
             other => other.clone().into_const()?,
         };
         match constant {
@@ -197,7 +224,10 @@ impl Throttle {
         let restore_rate = restore_rate.max(1);
         Self {
             restore_rate: restore_rate as f64,
-            maximum: restore_rate.saturating_mul(BUCKET_SECONDS) as f64,
+            // Never below the single-request limit, or a request under it could never be paid.
+            maximum: restore_rate
+                .saturating_mul(BUCKET_SECONDS)
+                .max(MAX_QUERY_COST) as f64,
             buckets: Mutex::new(HashMap::new()),
         }
     }

@@ -4,7 +4,8 @@ use crate::bulk::BulkOperationObject;
 use async_graphql::{Context, Interface, Object, ID};
 use std::sync::Arc;
 use stevedore_catalog::{CatalogDb, Collection, Product};
-use stevedore_core::{Gid, OperationId, ShopId};
+use stevedore_core::access::access_denied;
+use stevedore_core::{Gid, OperationId, Scopes, ShopId};
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -14,10 +15,19 @@ pub enum Node {
     Collection(Collection),
 }
 
-async fn find(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>> {
+/// The object `id` names, for the `field` (`node` or `nodes`) asking. Catalog objects need
+/// `read_products`, as the `product` and `collection` fields do.
+async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result<Option<Node>> {
     let gid = Gid::parse(id).map_err(|error| async_graphql::Error::new(error.to_string()))?;
     let shop = *ctx.data::<ShopId>()?;
     let db = ctx.data::<CatalogDb>()?;
+    if matches!(gid.type_name.as_str(), "Product" | "Collection")
+        && !ctx
+            .data_opt::<Scopes>()
+            .is_some_and(|scopes| scopes.allows("read_products"))
+    {
+        return Err(access_denied(field, "read_products"));
+    }
     Ok(match gid.type_name.as_str() {
         "BulkOperation" => {
             let services = ctx.data::<Arc<crate::Services>>()?;
@@ -44,7 +54,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object of this shop by global id.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        find(ctx, &id).await
+        find(ctx, "node", &id).await
     }
 
     /// Several objects by global id, in the order asked; null where there is none.
@@ -55,7 +65,7 @@ impl NodeQuery {
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         let mut found = Vec::with_capacity(ids.len());
         for id in &ids {
-            found.push(find(ctx, id).await?);
+            found.push(find(ctx, "nodes", id).await?);
         }
         Ok(found)
     }

@@ -52,7 +52,7 @@ pub fn check(
             checker.errors.push(json!({
                 "message": format!(
                     "Variable ${name} is declared by {} but not used",
-                    operation_name.unwrap_or("anonymous query")
+                    operation_name.map_or_else(|| format!("anonymous {kind}"), str::to_owned)
                 ),
                 "locations": [location(operation.pos)],
                 "path": [label],

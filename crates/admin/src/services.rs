@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use stevedore_blob::{PresignMethod, Signer};
 use stevedore_catalog::CatalogDb;
-use stevedore_core::{ApiVersion, Scopes};
+use stevedore_core::ApiVersion;
 use stevedore_engine::Engine;
 use stevedore_store::shops::Caller;
 
@@ -158,7 +158,7 @@ pub async fn execute(
     let request = request
         .data(search.clone())
         .data(caller.shop.id)
-        .data(Scopes::new(caller.scopes.clone()))
+        .data(caller.scopes.clone())
         .data(caller)
         .data(version)
         .data(db)
@@ -179,7 +179,7 @@ pub async fn execute(
 
 /// The executor leaves a root field whose resolver failed (ACCESS_DENIED, say) out of `data`;
 /// the hosted API, as the GraphQL spec asks, answers a nullable one with null beside its
-/// error. A failed non-null root nulls all of `data`, which is left as it is.
+/// error. A failed non-null root nulls all of `data`.
 pub(crate) fn null_failed_roots(
     response: &mut async_graphql::Response,
     operation: &OperationDefinition,
@@ -209,6 +209,8 @@ pub(crate) fn null_failed_roots(
             continue;
         };
         if !ty.nullable {
+            // A non-null root that failed nulls all of `data`, as the spec asks.
+            response.data = async_graphql::Value::Null;
             return;
         }
         failed.push(key.clone());

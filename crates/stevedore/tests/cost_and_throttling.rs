@@ -67,6 +67,17 @@ async fn responses_report_the_published_costs() {
         "{cancel}"
     );
 
+    // Variables' defaults and fragments on a type are priced like the fields they stand for.
+    let defaulted = post(
+        &server,
+        &token,
+        "query($n: Int = 20) { products(first: $n) { nodes { id } } }",
+    )
+    .await;
+    assert_eq!(cost(&defaulted).0, 2 + 20);
+    let spread = post(&server, &token, "{ nodes(ids: [\"gid://shopify/Product/1\"]) { ... on Product { variants(first: 50) { nodes { id } } } } }").await;
+    assert_eq!(cost(&spread).0, 1 + 2 + 50);
+
     // Refused before running: no cost, nothing taken.
     let refused = post(&server, &token, "{ bulkOperation { id } }").await;
     assert!(refused.get("extensions").is_none(), "{refused}");

@@ -16,7 +16,7 @@ pub struct Caller {
     pub shop: Shop,
     /// The token the caller presented; rate limits are kept per token.
     pub token: String,
-    pub scopes: Vec<String>,
+    pub scopes: stevedore_core::Scopes,
 }
 
 impl Store {
@@ -81,11 +81,7 @@ impl Store {
                 webhook_secret,
             },
             token: token.to_owned(),
-            scopes: scopes
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            scopes: stevedore_core::Scopes::parse(&scopes),
         }))
     }
 }

@@ -3,10 +3,11 @@
 //! step in the file's order, and compares each of our responses with the recorded one
 //! structurally (see `compare.rs`).
 //!
-//! A case is skipped, by name and with its reason, when it needs a root field Stevedore does not
-//! serve (bulk query exports among them), when it uses what a skipped case returned, or when it
-//! lists the recorded store's history and the replay has none to show. Everything else must
-//! pass. It prints one line per case and `N passed, N failed, N skipped`, and exits non-zero on
+//! A case is skipped, by name and with its reason, when it needs a root field, a field or an
+//! argument Stevedore's schema does not have (bulk query exports among them), when it uses what
+//! a skipped case returned, or when it shows an operation of the recorded store's history.
+//! Everything else must pass. (A field dropped from the schema by mistake would show here as a
+//! skip; the committed schema snapshot is what fails on it.) It prints one line per case and `N passed, N failed, N skipped`, and exits non-zero on
 //! any failure. `cargo test --test conformance -- <text>` replays only the cases whose name
 //! contains `<text>`.
 //!
