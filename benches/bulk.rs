@@ -180,6 +180,26 @@ fn generate(path: &Path, lines: u64) -> Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
+/// The bench shop and its token in the data directory (migrating its database first).
+fn create_shop(data_dir: &str) -> Result<()> {
+    let status = Command::new(BIN)
+        .args([
+            "shops",
+            "create",
+            "bench.myshopify.com",
+            "--token",
+            TOKEN,
+            "--data-dir",
+            data_dir,
+        ])
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("shops create failed");
+    }
+    Ok(())
+}
+
 /// A `stevedore serve` process on a fresh data directory, with the bench shop's token.
 struct Server {
     child: Child,
@@ -191,21 +211,7 @@ impl Server {
         let dir = work.join(name);
         std::fs::create_dir_all(&dir)?;
         let data_dir = dir.to_str().context("data dir")?;
-        let status = Command::new(BIN)
-            .args([
-                "shops",
-                "create",
-                "bench.myshopify.com",
-                "--token",
-                TOKEN,
-                "--data-dir",
-                data_dir,
-            ])
-            .stdout(Stdio::null())
-            .status()?;
-        if !status.success() {
-            bail!("shops create failed");
-        }
+        create_shop(data_dir)?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -372,21 +378,8 @@ async fn floor(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Meas
     let dir = work.join(format!("floor-{lines}"));
     std::fs::create_dir_all(&dir)?;
     let data_dir = dir.to_str().context("data dir")?;
-    let status = Command::new(BIN)
-        .args([
-            "shops",
-            "create",
-            "bench.myshopify.com",
-            "--token",
-            TOKEN,
-            "--data-dir",
-            data_dir,
-        ])
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("shops create failed");
-    }
+    // The server's own migrations make the schema, and the bench shop.
+    create_shop(data_dir)?;
     let (database, input, result) = (
         dir.join("stevedore.db"),
         input.to_owned(),

@@ -116,3 +116,40 @@ async fn variables_that_do_not_fit_their_types() {
         }])
     );
 }
+
+#[tokio::test]
+async fn documents_too_deep_or_too_large_are_refused_before_they_run() {
+    let server = TestServer::start().await;
+    // Forty levels of `ofType`: past the depth limit of 32.
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(40),
+        "} ".repeat(40)
+    );
+    let body = server.graphql(&deep, json!({})).await;
+    assert!(
+        body["errors"][0]["message"].as_str().is_some_and(
+            |message| message.contains("depth of the query cannot be greater than `32`")
+        ),
+        "{body}"
+    );
+    assert!(
+        body.get("extensions").is_none(),
+        "nothing ran, nothing is charged: {body}"
+    );
+
+    // A request body over 2 MiB is refused at the door with 413.
+    let huge = format!("{{ a: __typename }} # {}", "x".repeat(3 * 1024 * 1024));
+    let response = server
+        .http
+        .post(format!(
+            "{}/admin/api/2026-04/graphql.json",
+            server.base_url
+        ))
+        .header("X-Shopify-Access-Token", &server.token)
+        .json(&json!({"query": huge}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}

@@ -463,17 +463,7 @@ impl Replay {
         let response = if put {
             self.server.http.put(url).body(body).send().await.unwrap()
         } else {
-            let fields: Vec<(String, String)> = target["parameters"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    (
-                        p["name"].as_str().unwrap().to_owned(),
-                        p["value"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect();
+            let fields = support::form_fields(&target);
             self.server.post_form(url, &fields, Some(&body)).await
         };
         let status = u64::from(response.status().as_u16());

@@ -204,18 +204,10 @@ impl TestServer {
             )
             .await;
         let target = &body["data"]["stagedUploadsCreate"]["stagedTargets"][0];
-        let parameters = target["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap().to_owned(),
-                    p["value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        (target["url"].as_str().unwrap().to_owned(), parameters)
+        (
+            target["url"].as_str().unwrap().to_owned(),
+            form_fields(target),
+        )
     }
 
     /// `stagedUploadsCreate` with PUT: the signed URL and the target's parameters.
@@ -359,6 +351,21 @@ impl TestServer {
             .collect();
         (operation, lines)
     }
+}
+
+/// A staged target's parameters as form fields, in order.
+pub fn form_fields(target: &Value) -> Vec<(String, String)> {
+    target["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// Result lines keyed by their `__lineNumber`.
