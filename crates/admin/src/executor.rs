@@ -32,7 +32,7 @@ impl EmbeddedExecutor {
         }
     }
 
-    /// Runs one line and appends its result line; returns whether the line failed in any way.
+    /// Runs one line inside the open savepoint `line` and appends its result line.
     async fn run_line(
         &self,
         prepared: &PreparedMutation,
@@ -41,16 +41,16 @@ impl EmbeddedExecutor {
         transaction: &ChunkTransaction,
         line: Line<'_>,
         out: &mut Vec<u8>,
-    ) -> Result<bool, ExecutorError> {
+    ) -> Result<LineRun, ExecutorError> {
         let values: Map<String, Value> = match serde_json::from_slice::<Value>(line.text) {
             Ok(Value::Object(values)) => values,
             Ok(_) => {
                 push_error_line(out, "Variables must be a JSON object.", line.number);
-                return Ok(true);
+                return Ok(LineRun::REFUSED);
             }
             Err(error) => {
                 push_error_line(out, &format!("Invalid JSON: {error}."), line.number);
-                return Ok(true);
+                return Ok(LineRun::REFUSED);
             }
         };
         let problems = variables::check(&prepared.variables, &values, &self.types);
@@ -58,10 +58,9 @@ impl EmbeddedExecutor {
             let response =
                 serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
             push_result_line(out, &response, line.number);
-            return Ok(true);
+            return Ok(LineRun::REFUSED);
         }
 
-        savepoint(transaction, "SAVEPOINT line").await?;
         let mut request = Request::new(prepared.source.clone())
             .variables(Variables::from_json(Value::Object(values)))
             .data(shop)
@@ -79,17 +78,50 @@ impl EmbeddedExecutor {
                 transient: fault.transient,
             });
         }
-        let failed = response.is_err();
-        if failed {
-            // Execution errors undo whatever the line wrote; userErrors wrote nothing to undo.
-            savepoint(transaction, "ROLLBACK TO line").await?;
-        }
-        savepoint(transaction, "RELEASE line").await?;
-
+        // Execution errors undo whatever the line wrote; userErrors wrote nothing to undo.
+        let undo = response.is_err();
         let has_user_errors = has_user_errors(&response, &prepared.root_field);
         let serialized = serde_json::to_vec(&response).map_err(internal)?;
         push_result_line(out, &serialized, line.number);
-        Ok(failed || has_user_errors)
+        Ok(LineRun {
+            failed: undo || has_user_errors,
+            ran: true,
+            undo,
+        })
+    }
+}
+
+/// How a line went, for its result count and for its savepoint.
+#[derive(Debug, Clone, Copy)]
+struct LineRun {
+    /// The line's answer is an error of any kind.
+    failed: bool,
+    /// The mutation ran (and may have written).
+    ran: bool,
+    /// What it wrote must be undone.
+    undo: bool,
+}
+
+impl LineRun {
+    /// Refused before running: nothing was written.
+    const REFUSED: LineRun = LineRun {
+        failed: true,
+        ran: false,
+        undo: false,
+    };
+
+    /// The savepoint commands between this line and the next (or the chunk's end), sent as
+    /// one round trip: undo a failed line (its savepoint stays open for the next), or keep
+    /// what it wrote and open the next line's savepoint. A line that never ran leaves its
+    /// savepoint to the next.
+    fn boundary(self, last: bool) -> Option<&'static str> {
+        match (self.undo, self.ran, last) {
+            (true, _, false) => Some("ROLLBACK TO line"),
+            (true, _, true) => Some("ROLLBACK TO line; RELEASE line"),
+            (false, true, false) => Some("RELEASE line; SAVEPOINT line"),
+            (false, _, true) => Some("RELEASE line"),
+            (false, false, false) => None,
+        }
     }
 }
 
@@ -139,8 +171,12 @@ impl Executor for EmbeddedExecutor {
     ) -> Result<ChunkOutcome, ExecutorError> {
         let transaction = ChunkTransaction::new(self.store.begin_write().await?);
         let mut output = ChunkOutput::default();
-        for line in work.lines {
-            let failed = self
+        let mut lines = work.lines.into_iter().peekable();
+        if lines.peek().is_some() {
+            savepoint(&transaction, "SAVEPOINT line").await?;
+        }
+        while let Some(line) = lines.next() {
+            let run = self
                 .run_line(
                     work.prepared,
                     work.claim.shop_id,
@@ -150,8 +186,11 @@ impl Executor for EmbeddedExecutor {
                     &mut output.jsonl,
                 )
                 .await?;
+            if let Some(statements) = run.boundary(lines.peek().is_none()) {
+                savepoint(&transaction, statements).await?;
+            }
             output.lines += 1;
-            output.error_lines += u64::from(failed);
+            output.error_lines += u64::from(run.failed);
         }
         let mut tx = transaction
             .finish()

@@ -62,10 +62,12 @@ impl ChunkTransaction {
         result
     }
 
-    /// Runs one statement (a savepoint command) on the chunk's connection.
-    pub async fn execute(&self, statement: &'static str) -> Result<(), sqlx::Error> {
+    /// Runs savepoint commands on the chunk's connection: several, separated by `;`, go in
+    /// one round trip.
+    pub async fn execute(&self, statements: &'static str) -> Result<(), sqlx::Error> {
         self.run(move |conn| {
-            Box::pin(async move { sqlx::query(statement).execute(conn).await.map(drop) })
+            // A query without arguments goes as one simple query: all its statements at once.
+            Box::pin(async move { sqlx::Executor::execute(conn, statements).await.map(drop) })
         })
         .await
     }

@@ -375,6 +375,30 @@ async fn a_value_the_database_refuses_fails_its_line_only() {
             "Nul \u{0} board"
         );
     }
+
+    // The same with the refused line last in its chunk, after a line that never ran: each
+    // line's savepoint is opened, kept or undone between lines and closed at the end.
+    let input = "not json\n{\"input\":{\"title\":\"Second before\"}}\n{\"input\":{\"title\":\"Nul \\u0000 again\"}}\n";
+    let (_, lines) = server.import(input, PRODUCT_CREATE).await;
+    let by_line = support::by_line_number(lines);
+    assert!(by_line[&0]["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON"));
+    assert_eq!(
+        by_line[&1]["data"]["productCreate"]["product"]["title"],
+        "Second before"
+    );
+    let titles = server
+        .graphql("{ products(first: 10) { nodes { title } } }", json!({}))
+        .await["data"]["products"]["nodes"]
+        .clone();
+    let expected = if server.backend.is_postgres() {
+        json!([{"title": "Before"}, {"title": "After"}, {"title": "Second before"}])
+    } else {
+        json!([{"title": "Before"}, {"title": "Nul \u{0} board"}, {"title": "After"}, {"title": "Second before"}, {"title": "Nul \u{0} again"}])
+    };
+    assert_eq!(titles, expected, "an undone line leaves nothing behind");
 }
 
 #[tokio::test]
