@@ -524,14 +524,18 @@ impl Store {
         id: OperationId,
     ) -> Result<Option<BulkOperation>> {
         // The changed row itself is the answer: a worker may finish the cancellation right after.
+        // A write transaction taken up front waits for running chunks to commit; a lone
+        // statement could meet SQLite's "database is locked" when a chunk commits meanwhile.
+        let mut tx = self.begin_write().await?;
         let canceling: Option<OperationRow> = sqlx::query_as(&format!(
             "UPDATE bulk_operations SET status = 'CANCELING'
              WHERE id = $1 AND shop_id = $2 AND status IN ('CREATED', 'RUNNING') RETURNING {COLUMNS}"
         ))
         .bind(id.0)
         .bind(shop_id.0)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         match canceling {
             Some(row) => Ok(Some(row.try_into()?)),
             None => self.operation(shop_id, id).await,

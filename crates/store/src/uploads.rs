@@ -14,6 +14,8 @@ pub struct StagedUpload {
 impl Store {
     /// Records (or re-records, on a second upload to the same key) a file that was stored.
     pub async fn record_upload(&self, upload: &StagedUpload) -> Result<()> {
+        // Taken up front, the write lock waits for running chunks (see `cancel_operation`).
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO staged_uploads (key, shop_id, size, md5_hex, uploaded_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (key) DO UPDATE SET size = excluded.size, md5_hex = excluded.md5_hex,
@@ -24,8 +26,9 @@ impl Store {
         .bind(upload.size as i64)
         .bind(&upload.md5_hex)
         .bind(self.now_millis())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
