@@ -205,13 +205,16 @@ impl Store {
 
     /// Removes the subscription; false if the shop has none with this id.
     pub async fn delete_subscription(&self, shop: ShopId, id: i64) -> Result<bool> {
+        // Taken up front, the write lock waits for running chunks (see `cancel_operation`).
+        let mut tx = self.begin_write().await?;
         let deleted =
             sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1 AND shop_id = $2")
                 .bind(id)
                 .bind(shop.0)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        tx.commit().await?;
         Ok(deleted == 1)
     }
 
