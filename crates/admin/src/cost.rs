@@ -67,11 +67,7 @@ pub fn requested(
     };
     match operation.ty {
         OperationType::Mutation => walker
-            .fields(
-                &operation.selection_set.node,
-                crate::schema::MUTATION_ROOT,
-                0,
-            )
+            .fields(&operation.selection_set.node, types.root(operation.ty), 0)
             .into_iter()
             .map(|(field, _)| match field.name.node.as_str() {
                 "stagedUploadsCreate" => MUTATION_COST + 1,
@@ -79,7 +75,7 @@ pub fn requested(
                 _ => MUTATION_COST,
             })
             .sum(),
-        _ => walker.selection(&operation.selection_set.node, types.query_root()),
+        _ => walker.selection(&operation.selection_set.node, types.root(operation.ty)),
     }
 }
 

@@ -34,10 +34,7 @@ pub fn check(
         Some(name) => format!("{kind} {name}"),
         None => kind.to_owned(),
     };
-    let root = match operation.node.ty {
-        OperationType::Mutation => crate::schema::MUTATION_ROOT,
-        _ => types.query_root(),
-    };
+    let root = types.root(operation.node.ty);
     let mut checker = Checker {
         document,
         types,

@@ -6,7 +6,7 @@ use crate::executor::EmbeddedExecutor;
 use crate::schema::AdminSchema;
 use crate::types::TypeIndex;
 use async_graphql::PathSegment;
-use async_graphql_parser::types::{OperationDefinition, OperationType, Selection};
+use async_graphql_parser::types::{OperationDefinition, Selection};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -185,10 +185,11 @@ pub(crate) fn null_failed_roots(
     operation: &OperationDefinition,
     types: &TypeIndex,
 ) {
-    let root = match operation.ty {
-        OperationType::Mutation => crate::schema::MUTATION_ROOT,
-        _ => types.query_root(),
-    };
+    // Most responses, and nearly every bulk line, have no errors: nothing to look up.
+    if response.errors.is_empty() {
+        return;
+    }
+    let root = types.root(operation.ty);
     let mut failed = Vec::new();
     for error in &response.errors {
         let [PathSegment::Field(key)] = error.path.as_slice() else {

@@ -2,7 +2,8 @@
 //! input objects, enums), read once from the schema's own SDL.
 
 use async_graphql_parser::types::{
-    BaseType, InputValueDefinition, InterfaceType, ObjectType, Type, TypeKind, TypeSystemDefinition,
+    BaseType, InputValueDefinition, InterfaceType, ObjectType, OperationType, Type, TypeKind,
+    TypeSystemDefinition,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -88,6 +89,14 @@ impl TypeIndex {
 impl TypeIndex {
     pub fn query_root(&self) -> &'static str {
         "QueryRoot"
+    }
+
+    /// The root type an operation of `kind` selects on.
+    pub fn root(&self, kind: OperationType) -> &'static str {
+        match kind {
+            OperationType::Mutation => crate::schema::MUTATION_ROOT,
+            _ => self.query_root(),
+        }
     }
 
     /// The type of `parent.field`, for object and interface types.
