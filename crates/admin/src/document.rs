@@ -50,6 +50,8 @@ pub struct PreparedMutation {
     pub document: ExecutableDocument,
     pub variables: Vec<VariableSpec>,
     pub root_field: String,
+    /// The document's validation by the schema, once the first line has run.
+    pub(crate) validation: crate::validation_memo::ValidationMemo,
 }
 
 pub fn prepare(
@@ -117,6 +119,7 @@ pub fn prepare(
         root_field: (*root).to_owned(),
         document,
         variables,
+        validation: Default::default(),
     })
 }
 

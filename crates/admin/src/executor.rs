@@ -1,10 +1,16 @@
 //! The embedded executor: runs each line of a chunk through the Admin schema, inside the
-//! chunk's one write transaction, each line in its own savepoint, then commits the chunk's
-//! result lines in the same transaction. A crash before the commit leaves neither products nor
-//! results; a crash after it leaves both.
+//! chunk's one write transaction, then commits the chunk's result lines in the same
+//! transaction. A crash before the commit leaves neither products nor results; a crash after it
+//! leaves both.
+//!
+//! A line whose answer is an error must leave nothing behind. Most chunks have no such line
+//! that wrote anything, so a chunk first runs without savepoints (a round trip per line saved);
+//! when a failing line did touch the database, that attempt is rolled back and the chunk runs
+//! again with a savepoint around each line.
 
 use crate::document::{prepare, PreparedMutation};
 use crate::schema::{AdminSchema, MUTATION_ROOT};
+use stevedore_store::Transaction;
 use crate::types::TypeIndex;
 use crate::variables;
 use async_graphql::{Request, Response, Variables};
@@ -23,7 +29,8 @@ pub struct EmbeddedExecutor {
 }
 
 impl EmbeddedExecutor {
-    pub fn new(schema: AdminSchema, store: Store) -> Self {
+    pub fn new(clock: std::sync::Arc<dyn stevedore_core::Clock>, store: Store) -> Self {
+        let schema = crate::schema::build_bulk_schema(clock);
         let types = TypeIndex::from_sdl(&schema.sdl());
         Self {
             schema,
@@ -65,6 +72,7 @@ impl EmbeddedExecutor {
             .variables(Variables::from_json(Value::Object(values)))
             .data(shop)
             .data(scopes.clone())
+            .data(prepared.validation.clone())
             .data(CatalogDb::Chunk(transaction.clone()));
         request.set_parsed_query(prepared.document.clone());
         let mut response = self.schema.execute(request).await;
@@ -169,13 +177,61 @@ impl Executor for EmbeddedExecutor {
         &self,
         work: ChunkWork<'_, PreparedMutation>,
     ) -> Result<ChunkOutcome, ExecutorError> {
+        let chunk = Chunk {
+            prepared: work.prepared,
+            claim: work.claim,
+            scopes: work.scopes,
+            lines: &work.lines,
+        };
+        match self.run_lines(chunk, Undo::WholeChunk).await? {
+            Attempt::Done(outcome) => Ok(outcome),
+            Attempt::NeedsSavepoints => match self.run_lines(chunk, Undo::PerLine).await? {
+                Attempt::Done(outcome) => Ok(outcome),
+                Attempt::NeedsSavepoints => Err(internal("savepoints were not enough")),
+            },
+        }
+    }
+}
+
+/// How a chunk attempt undoes a failing line's writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undo {
+    /// No savepoints: a failing line that touched the database ends the attempt.
+    WholeChunk,
+    /// A savepoint around each line.
+    PerLine,
+}
+
+/// A chunk's work, borrowed for one attempt.
+#[derive(Clone, Copy)]
+struct Chunk<'a, 'l> {
+    prepared: &'a PreparedMutation,
+    claim: &'a stevedore_store::chunks::ChunkClaim,
+    scopes: &'a stevedore_core::Scopes,
+    lines: &'a [Line<'l>],
+}
+
+enum Attempt {
+    Done(ChunkOutcome),
+    /// A failing line touched the database without a savepoint; everything was rolled back.
+    NeedsSavepoints,
+}
+
+impl EmbeddedExecutor {
+    async fn run_lines(
+        &self,
+        work: Chunk<'_, '_>,
+        undo: Undo,
+    ) -> Result<Attempt, ExecutorError> {
         let transaction = ChunkTransaction::new(self.store.begin_write().await?);
+        let savepoints = undo == Undo::PerLine;
         let mut output = ChunkOutput::default();
-        let mut lines = work.lines.into_iter().peekable();
-        if lines.peek().is_some() {
+        if savepoints && !work.lines.is_empty() {
             savepoint(&transaction, "SAVEPOINT line").await?;
         }
-        while let Some(line) = lines.next() {
+        for (index, &line) in work.lines.iter().enumerate() {
+            let last = index + 1 == work.lines.len();
+            transaction.begin_line();
             let run = self
                 .run_line(
                     work.prepared,
@@ -186,8 +242,13 @@ impl Executor for EmbeddedExecutor {
                     &mut output.jsonl,
                 )
                 .await?;
-            if let Some(statements) = run.boundary(lines.peek().is_none()) {
-                savepoint(&transaction, statements).await?;
+            if savepoints {
+                if let Some(statements) = run.boundary(last) {
+                    savepoint(&transaction, statements).await?;
+                }
+            } else if run.undo && transaction.line_touched() {
+                rollback(transaction.finish().await).await?;
+                return Ok(Attempt::NeedsSavepoints);
             }
             output.lines += 1;
             output.error_lines += u64::from(run.failed);
@@ -198,9 +259,16 @@ impl Executor for EmbeddedExecutor {
             .ok_or_else(|| internal("the chunk transaction has ended"))?;
         if !Store::commit_chunk(&mut tx, work.claim, &output).await? {
             tx.rollback().await.map_err(database)?;
-            return Ok(ChunkOutcome::LeaseLost);
+            return Ok(Attempt::Done(ChunkOutcome::LeaseLost));
         }
         tx.commit().await.map_err(database)?;
-        Ok(output.into())
+        Ok(Attempt::Done(output.into()))
+    }
+}
+
+async fn rollback(transaction: Option<Transaction>) -> Result<(), ExecutorError> {
+    match transaction {
+        Some(tx) => tx.rollback().await.map_err(database),
+        None => Ok(()),
     }
 }

@@ -17,6 +17,7 @@ mod schema;
 mod services;
 mod staged;
 mod types;
+mod validation_memo;
 mod variables;
 mod versions;
 mod webhooks;

@@ -5,7 +5,7 @@ use crate::node::NodeQuery;
 use crate::staged::StagedUploadMutation;
 use crate::versions::VersionQuery;
 use crate::webhooks::{WebhookMutation, WebhookQuery};
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use std::sync::Arc;
 use stevedore_catalog::{CatalogMutation, CatalogQuery};
 use stevedore_core::Clock;
@@ -35,6 +35,18 @@ pub struct MutationRoot(
 pub type AdminSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 pub fn build_schema(clock: Arc<dyn Clock>) -> AdminSchema {
+    builder(clock).finish()
+}
+
+/// The schema bulk lines run on: the same, and it validates an operation's document once
+/// rather than once per line (see `validation_memo`).
+pub(crate) fn build_bulk_schema(clock: Arc<dyn Clock>) -> AdminSchema {
+    builder(clock)
+        .extension(crate::validation_memo::ReuseValidation)
+        .finish()
+}
+
+fn builder(clock: Arc<dyn Clock>) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -43,5 +55,4 @@ pub fn build_schema(clock: Arc<dyn Clock>) -> AdminSchema {
     .data(clock)
     .limit_depth(32)
     .limit_complexity(10_000)
-    .finish()
 }

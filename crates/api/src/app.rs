@@ -92,7 +92,7 @@ impl App {
             .setting_or_insert("signing_secret", random_hex)
             .await?;
         let schema = build_schema(config.clock.clone());
-        let executor = Arc::new(EmbeddedExecutor::new(schema.clone(), store.clone()));
+        let executor = Arc::new(EmbeddedExecutor::new(config.clock.clone(), store.clone()));
         let engine = Engine::new(store, blobs, executor, config.engine.clone());
         let services = Services::new(
             schema,

@@ -1,6 +1,7 @@
 //! Where catalog resolvers read and write: the store's pool, or a bulk chunk's open transaction.
 
 use futures::future::BoxFuture;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use stevedore_store::{AnyConnection, Store, Transaction};
 use tokio::sync::Mutex;
@@ -22,6 +23,9 @@ pub enum CatalogDb {
 pub struct ChunkTransaction {
     transaction: Arc<Mutex<Option<Transaction>>>,
     fault: Arc<std::sync::Mutex<Option<ChunkFault>>>,
+    /// Whether the current line has sent anything to the database: a line that has not needs
+    /// no undo, whatever its answer.
+    touched: Arc<AtomicBool>,
 }
 
 impl ChunkTransaction {
@@ -29,7 +33,19 @@ impl ChunkTransaction {
         Self {
             transaction: Arc::new(Mutex::new(Some(transaction))),
             fault: Arc::default(),
+            touched: Arc::default(),
         }
+    }
+
+    /// Starts a new line: it has not touched the database yet.
+    pub fn begin_line(&self) {
+        self.touched.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether the line begun last has run anything on the connection (even a statement that
+    /// failed).
+    pub fn line_touched(&self) -> bool {
+        self.touched.load(Ordering::Relaxed)
     }
 
     /// Runs `work` on the chunk's connection, remembering a database error it returns.
@@ -44,6 +60,7 @@ impl ChunkTransaction {
                 "the chunk transaction has ended".into(),
             ));
         };
+        self.touched.store(true, Ordering::Relaxed);
         let result = work(transaction).await;
         // A value the database refuses is the line's own error: the executor rolls the line back
         // to its savepoint and answers it with the error.
@@ -63,13 +80,17 @@ impl ChunkTransaction {
     }
 
     /// Runs savepoint commands on the chunk's connection: several, separated by `;`, go in
-    /// one round trip.
+    /// one round trip. They do not count as the line's own work.
     pub async fn execute(&self, statements: &'static str) -> Result<(), sqlx::Error> {
-        self.run(move |conn| {
-            // A query without arguments goes as one simple query: all its statements at once.
-            Box::pin(async move { sqlx::Executor::execute(conn, statements).await.map(drop) })
-        })
-        .await
+        let touched = self.line_touched();
+        let result = self
+            .run(move |conn| {
+                // A query without arguments goes as one simple query: all its statements at once.
+                Box::pin(async move { sqlx::Executor::execute(conn, statements).await.map(drop) })
+            })
+            .await;
+        self.touched.store(touched, Ordering::Relaxed);
+        result
     }
 
     /// The first database error a line met, if any.

@@ -2,7 +2,7 @@
 //! `products` (with the search syntax's `query:`).
 
 use crate::db::CatalogDb;
-use crate::handle::{is_taken, parameterize, unique_handle, HandleTable};
+use crate::handle::{parameterize, unique_handle, HandleTable};
 use crate::UserError;
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
@@ -322,6 +322,53 @@ enum Created {
     HandleTaken(String),
 }
 
+/// A product row to insert, its handle still to be settled.
+struct NewProduct<'a> {
+    shop: ShopId,
+    title: &'a str,
+    handle: String,
+    description_html: String,
+    product_type: String,
+    vendor: String,
+    tags: &'a str,
+    status: ProductStatus,
+    template_suffix: Option<String>,
+    gift_card: bool,
+    seo: SeoInput,
+    now: i64,
+}
+
+impl NewProduct<'_> {
+    /// Inserts the row unless the shop already has its handle (then `None`, writing nothing).
+    async fn insert_if_handle_free(
+        &self,
+        conn: &mut stevedore_store::AnyConnection,
+    ) -> Result<Option<ProductRow>, sqlx::Error> {
+        sqlx::query_as::<_, ProductRow>(&format!(
+            "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, status,
+                 template_suffix, gift_card, seo_title, seo_description, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+             ON CONFLICT (shop_id, handle) DO NOTHING
+             RETURNING {COLUMNS}"
+        ))
+        .bind(self.shop.0)
+        .bind(self.title)
+        .bind(&self.handle)
+        .bind(&self.description_html)
+        .bind(&self.product_type)
+        .bind(&self.vendor)
+        .bind(self.tags)
+        .bind(self.status.as_str())
+        .bind(&self.template_suffix)
+        .bind(i64::from(self.gift_card))
+        .bind(&self.seo.title)
+        .bind(&self.seo.description)
+        .bind(self.now)
+        .fetch_optional(conn)
+        .await
+    }
+}
+
 async fn create(
     db: &CatalogDb,
     shop: ShopId,
@@ -344,41 +391,46 @@ async fn create(
     let created = db
         .write(move |conn| {
             async move {
-                let handle = match explicit_handle {
+                let seo = fields.seo.unwrap_or_default();
+                let mut row = NewProduct {
+                    shop,
+                    title: &title,
+                    handle: String::new(),
+                    description_html: fields.description_html.unwrap_or_default(),
+                    product_type: fields.product_type.unwrap_or_default(),
+                    vendor: fields.vendor.unwrap_or_default(),
+                    tags: &tags,
+                    status: fields.status.unwrap_or(ProductStatus::Active),
+                    template_suffix: fields.template_suffix,
+                    gift_card: fields.gift_card.unwrap_or(false),
+                    seo,
+                    now,
+                };
+                // The common case costs one statement: the insert itself finds out whether the
+                // handle is free. Only a taken one costs the search for a free suffix.
+                match explicit_handle {
                     Some(handle) => {
-                        if is_taken(conn, HandleTable::Products, shop, &handle).await? {
-                            return Ok(Created::HandleTaken(handle));
+                        row.handle = handle;
+                        match row.insert_if_handle_free(conn).await? {
+                            Some(product) => Ok(Created::Product(Box::new(product))),
+                            None => Ok(Created::HandleTaken(row.handle)),
                         }
-                        handle
                     }
                     None => {
-                        let base = Some(parameterize(&title)).filter(|base| !base.is_empty()).unwrap_or_else(|| "product".into());
-                        unique_handle(conn, HandleTable::Products, shop, &base).await?
+                        let base = Some(parameterize(&title))
+                            .filter(|base| !base.is_empty())
+                            .unwrap_or_else(|| "product".into());
+                        row.handle = base;
+                        if let Some(product) = row.insert_if_handle_free(conn).await? {
+                            return Ok(Created::Product(Box::new(product)));
+                        }
+                        row.handle = unique_handle(conn, HandleTable::Products, shop, &row.handle).await?;
+                        let product = row.insert_if_handle_free(conn).await?.ok_or_else(|| {
+                            sqlx::Error::Protocol("a free handle was taken within the transaction".into())
+                        })?;
+                        Ok(Created::Product(Box::new(product)))
                     }
-                };
-                let seo = fields.seo.unwrap_or_default();
-                let row = sqlx::query_as::<_, ProductRow>(&format!(
-                    "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, status,
-                         template_suffix, gift_card, seo_title, seo_description, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-                     RETURNING {COLUMNS}"
-                ))
-                .bind(shop.0)
-                .bind(&title)
-                .bind(&handle)
-                .bind(fields.description_html.unwrap_or_default())
-                .bind(fields.product_type.unwrap_or_default())
-                .bind(fields.vendor.unwrap_or_default())
-                .bind(&tags)
-                .bind(fields.status.unwrap_or(ProductStatus::Active).as_str())
-                .bind(fields.template_suffix)
-                .bind(i64::from(fields.gift_card.unwrap_or(false)))
-                .bind(seo.title)
-                .bind(seo.description)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?;
-                Ok(Created::Product(Box::new(row)))
+                }
             }
             .boxed()
         })

@@ -402,6 +402,37 @@ async fn a_value_the_database_refuses_fails_its_line_only() {
 }
 
 #[tokio::test]
+async fn a_line_that_fails_after_writing_leaves_nothing_behind() {
+    // The product is inserted, then its selection fails (a page of 300 variants is refused), so
+    // the line's answer is an error and its product must go; the lines around it, in the same
+    // chunk, keep theirs.
+    let server = TestServer::start().await;
+    let mutation = "mutation call($input: ProductInput!, $n: Int) { productCreate(input: $input) { product { title variants(first: $n) { nodes { id } } } userErrors { field message } } }";
+    let input = [("Kept first", 1), ("Undone", 300), ("Kept last", 1)]
+        .map(|(title, n)| format!("{{\"input\":{{\"title\":\"{title}\"}},\"n\":{n}}}\n"))
+        .concat();
+    let (operation, lines) = server.import(&input, mutation).await;
+    assert_eq!(operation["status"], "COMPLETED", "{operation}");
+    let by_line = support::by_line_number(lines);
+    for (number, title) in [(0, "Kept first"), (2, "Kept last")] {
+        assert_eq!(
+            by_line[&number]["data"]["productCreate"]["product"]["title"], title,
+            "{by_line:?}"
+        );
+    }
+    let failed = &by_line[&1];
+    assert_eq!(
+        failed["errors"][0]["message"], "The page size must be between 0 and 250.",
+        "{failed}"
+    );
+    let titles = server
+        .graphql("{ products(first: 10) { nodes { title } } }", json!({}))
+        .await["data"]["products"]["nodes"]
+        .clone();
+    assert_eq!(titles, json!([{"title": "Kept first"}, {"title": "Kept last"}]));
+}
+
+#[tokio::test]
 async fn a_tampered_result_link_is_refused() {
     let server = TestServer::start().await;
     let (operation, _) = server.import(&product_lines(1), PRODUCT_CREATE).await;
