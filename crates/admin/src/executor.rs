@@ -10,7 +10,6 @@
 
 use crate::document::{prepare, PreparedMutation};
 use crate::schema::{AdminSchema, MUTATION_ROOT};
-use stevedore_store::Transaction;
 use crate::types::TypeIndex;
 use crate::variables;
 use async_graphql::{Request, Response, Variables};
@@ -21,6 +20,7 @@ use stevedore_engine::result_line::{push_error_line, push_result_line};
 use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
 use stevedore_store::chunks::ChunkOutput;
 use stevedore_store::Store;
+use stevedore_store::Transaction;
 
 pub struct EmbeddedExecutor {
     schema: AdminSchema,
@@ -39,39 +39,73 @@ impl EmbeddedExecutor {
         }
     }
 
-    /// Runs one line inside the open savepoint `line` and appends its result line.
-    async fn run_line(
+    /// Reads and checks a line's variables. This needs no database, so it happens before the
+    /// chunk queues for the write lock, while another chunk may hold it.
+    fn read_line(
         &self,
         prepared: &PreparedMutation,
-        shop: stevedore_core::ShopId,
-        scopes: &stevedore_core::Scopes,
-        transaction: &ChunkTransaction,
         line: Line<'_>,
-        out: &mut Vec<u8>,
-    ) -> Result<LineRun, ExecutorError> {
+    ) -> Result<LineInput, ExecutorError> {
+        let refused = |write: &dyn Fn(&mut Vec<u8>)| {
+            let mut answer = Vec::new();
+            write(&mut answer);
+            Ok(LineInput::Refused(answer))
+        };
         let values: Map<String, Value> = match serde_json::from_slice::<Value>(line.text) {
             Ok(Value::Object(values)) => values,
             Ok(_) => {
-                push_error_line(out, "Variables must be a JSON object.", line.number);
-                return Ok(LineRun::REFUSED);
+                return refused(&|out| {
+                    push_error_line(out, "Variables must be a JSON object.", line.number)
+                })
             }
             Err(error) => {
-                push_error_line(out, &format!("Invalid JSON: {error}."), line.number);
-                return Ok(LineRun::REFUSED);
+                let message = format!("Invalid JSON: {error}.");
+                return refused(&|out| push_error_line(out, &message, line.number));
             }
         };
         let problems = variables::check(&prepared.variables, &values, &self.types);
         if !problems.is_empty() {
             let response =
                 serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
-            push_result_line(out, &response, line.number);
-            return Ok(LineRun::REFUSED);
+            return refused(&|out| push_result_line(out, &response, line.number));
         }
+        Ok(LineInput::Ready(Variables::from_json(Value::Object(
+            values,
+        ))))
+    }
 
+    fn read_lines(
+        &self,
+        prepared: &PreparedMutation,
+        lines: &[Line<'_>],
+    ) -> Result<Vec<LineInput>, ExecutorError> {
+        lines
+            .iter()
+            .map(|&line| self.read_line(prepared, line))
+            .collect()
+    }
+
+    /// Runs one line (inside the open savepoint `line`, if any) and appends its result line.
+    async fn run_line(
+        &self,
+        work: Chunk<'_, '_>,
+        transaction: &ChunkTransaction,
+        line: Line<'_>,
+        input: LineInput,
+        out: &mut Vec<u8>,
+    ) -> Result<LineRun, ExecutorError> {
+        let prepared = work.prepared;
+        let variables = match input {
+            LineInput::Ready(variables) => variables,
+            LineInput::Refused(answer) => {
+                out.extend_from_slice(&answer);
+                return Ok(LineRun::REFUSED);
+            }
+        };
         let mut request = Request::new(prepared.source.clone())
-            .variables(Variables::from_json(Value::Object(values)))
-            .data(shop)
-            .data(scopes.clone())
+            .variables(variables)
+            .data(work.claim.shop_id)
+            .data(work.scopes.clone())
             .data(prepared.validation.clone())
             .data(CatalogDb::Chunk(transaction.clone()));
         request.set_parsed_query(prepared.document.clone());
@@ -97,6 +131,12 @@ impl EmbeddedExecutor {
             undo,
         })
     }
+}
+
+/// A line's variables, read and checked; or its answer, if they were refused.
+enum LineInput {
+    Ready(Variables),
+    Refused(Vec<u8>),
 }
 
 /// How a line went, for its result count and for its savepoint.
@@ -183,9 +223,18 @@ impl Executor for EmbeddedExecutor {
             scopes: work.scopes,
             lines: &work.lines,
         };
-        match self.run_lines(chunk, Undo::WholeChunk).await? {
+        let inputs = self.read_lines(chunk.prepared, chunk.lines)?;
+        match self.run_lines(chunk, inputs, Undo::WholeChunk).await? {
             Attempt::Done(outcome) => Ok(outcome),
-            Attempt::NeedsSavepoints => match self.run_lines(chunk, Undo::PerLine).await? {
+            // Read again: the first attempt used its inputs up. This is the rare path.
+            Attempt::NeedsSavepoints => match self
+                .run_lines(
+                    chunk,
+                    self.read_lines(chunk.prepared, chunk.lines)?,
+                    Undo::PerLine,
+                )
+                .await?
+            {
                 Attempt::Done(outcome) => Ok(outcome),
                 Attempt::NeedsSavepoints => Err(internal("savepoints were not enough")),
             },
@@ -221,6 +270,7 @@ impl EmbeddedExecutor {
     async fn run_lines(
         &self,
         work: Chunk<'_, '_>,
+        inputs: Vec<LineInput>,
         undo: Undo,
     ) -> Result<Attempt, ExecutorError> {
         let transaction = ChunkTransaction::new(self.store.begin_write().await?);
@@ -229,18 +279,11 @@ impl EmbeddedExecutor {
         if savepoints && !work.lines.is_empty() {
             savepoint(&transaction, "SAVEPOINT line").await?;
         }
-        for (index, &line) in work.lines.iter().enumerate() {
+        for (index, (&line, input)) in work.lines.iter().zip(inputs).enumerate() {
             let last = index + 1 == work.lines.len();
             transaction.begin_line();
             let run = self
-                .run_line(
-                    work.prepared,
-                    work.claim.shop_id,
-                    work.scopes,
-                    &transaction,
-                    line,
-                    &mut output.jsonl,
-                )
+                .run_line(work, &transaction, line, input, &mut output.jsonl)
                 .await?;
             if savepoints {
                 if let Some(statements) = run.boundary(last) {

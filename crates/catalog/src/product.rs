@@ -340,17 +340,19 @@ struct NewProduct<'a> {
 
 impl NewProduct<'_> {
     /// Inserts the row unless the shop already has its handle (then `None`, writing nothing).
+    /// Only the id comes back: the rest of the row is what was sent, and decoding it again
+    /// would be a good part of a bulk line's cost.
     async fn insert_if_handle_free(
         &self,
         conn: &mut stevedore_store::AnyConnection,
     ) -> Result<Option<ProductRow>, sqlx::Error> {
-        sqlx::query_as::<_, ProductRow>(&format!(
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, status,
                  template_suffix, gift_card, seo_title, seo_description, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
              ON CONFLICT (shop_id, handle) DO NOTHING
-             RETURNING {COLUMNS}"
-        ))
+             RETURNING id",
+        )
         .bind(self.shop.0)
         .bind(self.title)
         .bind(&self.handle)
@@ -365,7 +367,23 @@ impl NewProduct<'_> {
         .bind(&self.seo.description)
         .bind(self.now)
         .fetch_optional(conn)
-        .await
+        .await?;
+        Ok(id.map(|id| ProductRow {
+            id,
+            title: self.title.to_owned(),
+            handle: self.handle.clone(),
+            description_html: self.description_html.clone(),
+            product_type: self.product_type.clone(),
+            vendor: self.vendor.clone(),
+            tags: self.tags.to_owned(),
+            status: self.status.as_str().to_owned(),
+            template_suffix: self.template_suffix.clone(),
+            gift_card: i64::from(self.gift_card),
+            seo_title: self.seo.title.clone(),
+            seo_description: self.seo.description.clone(),
+            created_at: self.now,
+            updated_at: self.now,
+        }))
     }
 }
 
@@ -424,9 +442,12 @@ async fn create(
                         if let Some(product) = row.insert_if_handle_free(conn).await? {
                             return Ok(Created::Product(Box::new(product)));
                         }
-                        row.handle = unique_handle(conn, HandleTable::Products, shop, &row.handle).await?;
+                        row.handle =
+                            unique_handle(conn, HandleTable::Products, shop, &row.handle).await?;
                         let product = row.insert_if_handle_free(conn).await?.ok_or_else(|| {
-                            sqlx::Error::Protocol("a free handle was taken within the transaction".into())
+                            sqlx::Error::Protocol(
+                                "a free handle was taken within the transaction".into(),
+                            )
                         })?;
                         Ok(Created::Product(Box::new(product)))
                     }

@@ -429,7 +429,10 @@ async fn a_line_that_fails_after_writing_leaves_nothing_behind() {
         .graphql("{ products(first: 10) { nodes { title } } }", json!({}))
         .await["data"]["products"]["nodes"]
         .clone();
-    assert_eq!(titles, json!([{"title": "Kept first"}, {"title": "Kept last"}]));
+    assert_eq!(
+        titles,
+        json!([{"title": "Kept first"}, {"title": "Kept last"}])
+    );
 }
 
 #[tokio::test]
