@@ -139,7 +139,7 @@ enum LineInput {
     Refused(Vec<u8>),
 }
 
-/// How a line went, for its result count and for its savepoint.
+/// How a line went, for its result count and for what must be undone.
 #[derive(Debug, Clone, Copy)]
 struct LineRun {
     /// The line's answer is an error of any kind.

@@ -5,7 +5,8 @@
 //! answer each time: the document does not change. The exception is the values of the
 //! variables, which each line's own check (`variables::check`) covers before the line runs, and
 //! which execution coerces again in any case. So the first line of an operation (in each process)
-//! that validates cleanly is remembered, and later lines reuse its result.
+//! that validates cleanly is remembered, and later lines reuse its result. This holds while no
+//! field's complexity depends on its arguments: none in this schema does.
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::{ServerError, ValidationResult};
@@ -38,8 +39,8 @@ impl Extension for ReuseValidation {
         if let Some(known) = memo.0.get() {
             return Ok(*known);
         }
-        // Only a clean result is remembered: a document that fails validation fails it again
-        // on every line, with the same errors.
+        // Only a clean result is remembered: a failure may come from this line's own values,
+        // and each line must get its own errors.
         let result = next.run(ctx).await?;
         let _ = memo.0.set(result);
         Ok(result)

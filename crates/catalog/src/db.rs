@@ -10,8 +10,8 @@ use tokio::sync::Mutex;
 pub enum CatalogDb {
     /// A synchronous API call: each mutation runs in its own transaction.
     Pool(Store),
-    /// A bulk line: the chunk's transaction, inside the line's savepoint, which the executor
-    /// commits or rolls back with the line's result.
+    /// A bulk line: the chunk's transaction, which the executor commits with the line's result,
+    /// or undoes (the whole attempt, or the line's savepoint) if the line's answer is an error.
     Chunk(ChunkTransaction),
 }
 
@@ -63,7 +63,7 @@ impl ChunkTransaction {
         self.touched.store(true, Ordering::Relaxed);
         let result = work(transaction).await;
         // A value the database refuses is the line's own error: the executor rolls the line back
-        // to its savepoint and answers it with the error.
+        // (see the executor's module comment) and answers it with the error.
         if let Err(error) = &result {
             if stevedore_store::is_caused_by_values(error) {
                 return result;

@@ -442,14 +442,19 @@ async fn create(
                         if let Some(product) = row.insert_if_handle_free(conn).await? {
                             return Ok(Created::Product(Box::new(product)));
                         }
-                        row.handle =
-                            unique_handle(conn, HandleTable::Products, shop, &row.handle).await?;
-                        let product = row.insert_if_handle_free(conn).await?.ok_or_else(|| {
-                            sqlx::Error::Protocol(
-                                "a free handle was taken within the transaction".into(),
-                            )
-                        })?;
-                        Ok(Created::Product(Box::new(product)))
+                        // On Postgres another transaction may commit the suffixed handle first:
+                        // take the next suffix then.
+                        let base = std::mem::take(&mut row.handle);
+                        for _ in 0..8 {
+                            row.handle =
+                                unique_handle(conn, HandleTable::Products, shop, &base).await?;
+                            if let Some(product) = row.insert_if_handle_free(conn).await? {
+                                return Ok(Created::Product(Box::new(product)));
+                            }
+                        }
+                        Err(sqlx::Error::Protocol(format!(
+                            "no free handle for '{base}' after 8 attempts under concurrent writes"
+                        )))
                     }
                 }
             }

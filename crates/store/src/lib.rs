@@ -27,40 +27,7 @@ use stevedore_core::Clock;
 
 pub use sqlx::any::Any;
 pub use sqlx::{AnyConnection, AnyPool};
-
-/// A write transaction. On SQLite it also holds this process's write gate: SQLite has one
-/// writer at a time, and a transaction that finds the file locked waits in SQLite's busy
-/// handler, which sleeps for growing intervals (up to 100 ms) between looks. Queueing at an
-/// async gate first hands the lock over the moment it is free, so this process's workers take
-/// turns without idle gaps. Writers in other processes still meet the busy handler.
-pub struct Transaction {
-    transaction: sqlx::Transaction<'static, Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl Transaction {
-    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.transaction.commit().await
-    }
-
-    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
-        self.transaction.rollback().await
-    }
-}
-
-impl std::ops::Deref for Transaction {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.transaction
-    }
-}
-
-impl std::ops::DerefMut for Transaction {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.transaction
-    }
-}
+pub type Transaction = sqlx::Transaction<'static, Any>;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -177,8 +144,6 @@ pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
     clock: Arc<dyn Clock>,
-    /// SQLite only: see [`Transaction`].
-    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Store {
@@ -230,7 +195,6 @@ impl Store {
             pool,
             dialect,
             clock,
-            write_gate: (dialect == Dialect::Sqlite).then(Arc::default),
         })
     }
 
@@ -254,14 +218,7 @@ impl Store {
     /// never has to upgrade a read lock later (which fails immediately under contention instead
     /// of waiting); on Postgres rows are locked as they are written.
     pub async fn begin_write(&self) -> Result<Transaction> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(Arc::clone(gate).lock_owned().await),
-            None => None,
-        };
-        Ok(Transaction {
-            transaction: self.pool.begin_with(self.dialect.begin_write()).await?,
-            _gate: gate,
-        })
+        Ok(self.pool.begin_with(self.dialect.begin_write()).await?)
     }
 
     pub async fn close(&self) {
