@@ -104,11 +104,7 @@ impl<'a> Walker<'a> {
             match &item.node {
                 Selection::Field(field) => fields.push((&field.node, parent)),
                 Selection::InlineFragment(fragment) => {
-                    let on = fragment
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map_or(parent, |condition| condition.node.on.node.as_str());
+                    let on = crate::types::fragment_type(&fragment.node, parent);
                     fields.extend(self.fields(&fragment.node.selection_set.node, on, depth + 1));
                 }
                 Selection::FragmentSpread(spread) => {

@@ -316,11 +316,7 @@ impl<'a> SelectionCheck<'a> {
                     self.walk(child, &field.node.selection_set.node)?;
                 }
                 Selection::InlineFragment(fragment) => {
-                    let on = fragment
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map_or(parent, |condition| condition.node.on.node.as_str());
+                    let on = crate::types::fragment_type(&fragment.node, parent);
                     self.walk(on, &fragment.node.selection_set.node)?;
                 }
                 Selection::FragmentSpread(spread) => {

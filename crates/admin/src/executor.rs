@@ -46,28 +46,23 @@ impl EmbeddedExecutor {
         prepared: &PreparedMutation,
         line: Line<'_>,
     ) -> Result<LineInput, ExecutorError> {
-        let refused = |write: &dyn Fn(&mut Vec<u8>)| {
+        let refused = |message: &str| {
             let mut answer = Vec::new();
-            write(&mut answer);
+            push_error_line(&mut answer, message, line.number);
             Ok(LineInput::Refused(answer))
         };
         let values: Map<String, Value> = match serde_json::from_slice::<Value>(line.text) {
             Ok(Value::Object(values)) => values,
-            Ok(_) => {
-                return refused(&|out| {
-                    push_error_line(out, "Variables must be a JSON object.", line.number)
-                })
-            }
-            Err(error) => {
-                let message = format!("Invalid JSON: {error}.");
-                return refused(&|out| push_error_line(out, &message, line.number));
-            }
+            Ok(_) => return refused("Variables must be a JSON object."),
+            Err(error) => return refused(&format!("Invalid JSON: {error}.")),
         };
         let problems = variables::check(&prepared.variables, &values, &self.types);
         if !problems.is_empty() {
             let response =
                 serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
-            return refused(&|out| push_result_line(out, &response, line.number));
+            let mut answer = Vec::new();
+            push_result_line(&mut answer, &response, line.number);
+            return Ok(LineInput::Refused(answer));
         }
         Ok(LineInput::Ready(Variables::from_json(Value::Object(
             values,

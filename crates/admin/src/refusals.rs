@@ -122,11 +122,7 @@ impl Checker<'_> {
                             variables_in(&value.node, &mut self.used);
                         }
                     }
-                    let on = fragment
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map_or(parent, |condition| condition.node.on.node.as_str());
+                    let on = crate::types::fragment_type(&fragment.node, parent);
                     self.selection_set(&fragment.node.selection_set.node, on, path, depth + 1);
                 }
                 Selection::FragmentSpread(spread) => {

@@ -2,8 +2,8 @@
 //! input objects, enums), read once from the schema's own SDL.
 
 use async_graphql_parser::types::{
-    BaseType, InputValueDefinition, InterfaceType, ObjectType, OperationType, Type, TypeKind,
-    TypeSystemDefinition,
+    BaseType, InlineFragment, InputValueDefinition, InterfaceType, ObjectType, OperationType, Type,
+    TypeKind, TypeSystemDefinition,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -128,4 +128,13 @@ pub fn named(ty: &Type) -> &str {
         BaseType::Named(name) => name.as_str(),
         BaseType::List(inner) => named(inner),
     }
+}
+
+/// The type an inline fragment's fields are selected on: its type condition, or, without one,
+/// the type it sits in.
+pub fn fragment_type<'a>(fragment: &'a InlineFragment, parent: &'a str) -> &'a str {
+    fragment
+        .type_condition
+        .as_ref()
+        .map_or(parent, |condition| condition.node.on.node.as_str())
 }

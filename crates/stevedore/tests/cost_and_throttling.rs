@@ -10,16 +10,8 @@ use support::{product_lines, TestServer, PRODUCT_CREATE};
 /// One request, without the support client's patience for THROTTLED.
 async fn post(server: &TestServer, token: &str, query: &str) -> Value {
     server
-        .http
-        .post(format!(
-            "{}/admin/api/2026-04/graphql.json",
-            server.base_url
-        ))
-        .header("X-Shopify-Access-Token", token)
-        .json(&json!({"query": query}))
-        .send()
+        .post_graphql(token, "2026-04", &json!({"query": query}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap()

@@ -211,16 +211,12 @@ async fn requests_without_a_valid_token_or_version_are_refused_with_a_body() {
         .unwrap()
         .contains("Invalid API key or access token"));
     let response = server
-        .http
-        .post(format!(
-            "{}/admin/api/2026-02/graphql.json",
-            server.base_url
-        ))
-        .header("X-Shopify-Access-Token", &server.token)
-        .json(&serde_json::json!({"query": "{ shop }"}))
-        .send()
-        .await
-        .unwrap();
+        .post_graphql(
+            &server.token,
+            "2026-02",
+            &serde_json::json!({"query": "{ shop }"}),
+        )
+        .await;
     assert_eq!(response.status(), 404);
 }
 
@@ -235,17 +231,11 @@ async fn uploads_stream_past_the_request_buffer_limit_that_other_bodies_keep() {
         .await;
     assert_eq!(response.status(), 201);
 
-    let endpoint = format!("{}/admin/api/2026-01/graphql.json", server.base_url);
     let oversized =
         serde_json::json!({"query": "{ __typename }", "padding": "x".repeat(3 * 1024 * 1024)});
     let response = server
-        .http
-        .post(endpoint)
-        .header("X-Shopify-Access-Token", &server.token)
-        .json(&oversized)
-        .send()
-        .await
-        .unwrap();
+        .post_graphql(&server.token, "2026-01", &oversized)
+        .await;
     assert_eq!(response.status(), 413);
 }
 

@@ -141,15 +141,7 @@ async fn documents_too_deep_or_too_large_are_refused_before_they_run() {
     // A request body over 2 MiB is refused at the door with 413.
     let huge = format!("{{ a: __typename }} # {}", "x".repeat(3 * 1024 * 1024));
     let response = server
-        .http
-        .post(format!(
-            "{}/admin/api/2026-04/graphql.json",
-            server.base_url
-        ))
-        .header("X-Shopify-Access-Token", &server.token)
-        .json(&json!({"query": huge}))
-        .send()
-        .await
-        .unwrap();
+        .post_graphql(&server.token, "2026-04", &json!({"query": huge}))
+        .await;
     assert_eq!(response.status(), 413);
 }

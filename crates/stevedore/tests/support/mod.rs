@@ -161,6 +161,25 @@ impl TestServer {
             .unwrap();
     }
 
+    /// One POST of `body` to the GraphQL endpoint of `version`, answered as it comes.
+    pub async fn post_graphql(
+        &self,
+        token: &str,
+        version: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!(
+                "{}/admin/api/{version}/graphql.json",
+                self.base_url
+            ))
+            .header("X-Shopify-Access-Token", token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn graphql_as(
         &self,
         token: &str,
@@ -169,18 +188,9 @@ impl TestServer {
         variables: Value,
     ) -> Value {
         // Tests poll as fast as they like; like any client, they wait out THROTTLED.
+        let body = json!({"query": query, "variables": variables});
         loop {
-            let response = self
-                .http
-                .post(format!(
-                    "{}/admin/api/{version}/graphql.json",
-                    self.base_url
-                ))
-                .header("X-Shopify-Access-Token", token)
-                .json(&json!({"query": query, "variables": variables}))
-                .send()
-                .await
-                .unwrap();
+            let response = self.post_graphql(token, version, &body).await;
             assert_eq!(response.status(), 200);
             let body: Value = response.json().await.unwrap();
             match stevedore_client::throttle_delay(&body) {
