@@ -52,6 +52,10 @@ pub struct PreparedMutation {
     pub root_field: String,
     /// The document's validation by the schema, once the first line has run.
     pub(crate) validation: crate::validation_memo::ValidationMemo,
+    /// Set once a chunk's recorded products could not all be written as answered (their
+    /// handles were taken, say): the operation's later chunks write line by line from the
+    /// start instead of finding that out again.
+    pub(crate) writes_immediately: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 pub fn prepare(
@@ -120,6 +124,7 @@ pub fn prepare(
         document,
         variables,
         validation: Default::default(),
+        writes_immediately: Default::default(),
     })
 }
 

@@ -3,10 +3,16 @@
 //! transaction. A crash before the commit leaves neither products nor results; a crash after it
 //! leaves both.
 //!
-//! A line whose answer is an error must leave nothing behind. Most chunks have no such line
-//! that wrote anything, so a chunk first runs without savepoints (a round trip per line saved);
-//! when a failing line did touch the database, that attempt is rolled back and the chunk runs
-//! again with a savepoint around each line.
+//! A chunk first runs with its created products recorded and written together at its end
+//! (`ChunkWrites::Deferred`), which needs the database only for that flush and the commit. If
+//! the flush finds an answer wrong (a handle already taken), the attempt is rolled back and the
+//! chunk runs again writing line by line.
+//!
+//! A line whose answer is an error must leave nothing behind. What it only recorded is dropped.
+//! Most chunks have no failing line that sent anything to the database, so a chunk first runs
+//! without savepoints (a round trip per line saved); when a failing line did touch the
+//! database, that attempt is rolled back and the chunk runs again with a savepoint around each
+//! line.
 
 use crate::document::{prepare, PreparedMutation};
 use crate::schema::{AdminSchema, MUTATION_ROOT};
@@ -14,7 +20,8 @@ use crate::types::TypeIndex;
 use crate::variables;
 use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
-use stevedore_catalog::{CatalogDb, ChunkTransaction};
+use std::sync::atomic::Ordering;
+use stevedore_catalog::{CatalogDb, ChunkTransaction, ChunkWrites};
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
 use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
@@ -218,23 +225,47 @@ impl Executor for EmbeddedExecutor {
             scopes: work.scopes,
             lines: &work.lines,
         };
-        let inputs = self.read_lines(chunk.prepared, chunk.lines)?;
-        match self.run_lines(chunk, inputs, Undo::WholeChunk).await? {
-            Attempt::Done(outcome) => Ok(outcome),
-            // Read again: the first attempt used its inputs up. This is the rare path.
-            Attempt::NeedsSavepoints => match self
-                .run_lines(
-                    chunk,
-                    self.read_lines(chunk.prepared, chunk.lines)?,
-                    Undo::PerLine,
-                )
-                .await?
-            {
-                Attempt::Done(outcome) => Ok(outcome),
-                Attempt::NeedsSavepoints => Err(internal("savepoints were not enough")),
+        let writes_immediately = chunk.prepared.writes_immediately.load(Ordering::Relaxed);
+        let mut mode = Mode {
+            writes: match writes_immediately {
+                true => ChunkWrites::Immediate,
+                false => ChunkWrites::Deferred,
             },
+            undo: Undo::WholeChunk,
+        };
+        // Each step down the ladder writes more carefully, so the third attempt at most is done.
+        for _ in 0..3 {
+            // Read for each attempt: an attempt uses its inputs up. Only rare chunks need more.
+            let inputs = self.read_lines(chunk.prepared, chunk.lines)?;
+            mode = match self.run_lines(chunk, inputs, mode).await? {
+                Attempt::Done(outcome) => return Ok(outcome),
+                Attempt::NeedsSavepoints => Mode {
+                    writes: ChunkWrites::Immediate,
+                    undo: Undo::PerLine,
+                },
+                Attempt::DeferralFailed => {
+                    chunk
+                        .prepared
+                        .writes_immediately
+                        .store(true, Ordering::Relaxed);
+                    Mode {
+                        writes: ChunkWrites::Immediate,
+                        undo: mode.undo,
+                    }
+                }
+            };
         }
+        Err(internal(
+            "writing line by line with savepoints was not enough",
+        ))
     }
+}
+
+/// How one attempt at a chunk writes, and how it undoes a failing line.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    writes: ChunkWrites,
+    undo: Undo,
 }
 
 /// How a chunk attempt undoes a failing line's writes.
@@ -259,6 +290,8 @@ enum Attempt {
     Done(ChunkOutcome),
     /// A failing line touched the database without a savepoint; everything was rolled back.
     NeedsSavepoints,
+    /// A recorded product could not be written as answered; everything was rolled back.
+    DeferralFailed,
 }
 
 impl EmbeddedExecutor {
@@ -266,10 +299,10 @@ impl EmbeddedExecutor {
         &self,
         work: Chunk<'_, '_>,
         inputs: Vec<LineInput>,
-        undo: Undo,
+        mode: Mode,
     ) -> Result<Attempt, ExecutorError> {
-        let transaction = ChunkTransaction::new(self.store.begin_write().await?);
-        let savepoints = undo == Undo::PerLine;
+        let transaction = ChunkTransaction::new(self.store.clone(), mode.writes, work.lines.len());
+        let savepoints = mode.undo == Undo::PerLine;
         let mut output = ChunkOutput::default();
         if savepoints && !work.lines.is_empty() {
             savepoint(&transaction, "SAVEPOINT line").await?;
@@ -280,13 +313,19 @@ impl EmbeddedExecutor {
             let run = self
                 .run_line(work, &transaction, line, input, &mut output.jsonl)
                 .await?;
+            if transaction.deferral_failed() {
+                rollback(transaction.abandon().await).await?;
+                return Ok(Attempt::DeferralFailed);
+            }
             if savepoints {
                 if let Some(statements) = run.boundary(last) {
                     savepoint(&transaction, statements).await?;
                 }
             } else if run.undo && transaction.line_touched() {
-                rollback(transaction.finish().await).await?;
+                rollback(transaction.abandon().await).await?;
                 return Ok(Attempt::NeedsSavepoints);
+            } else if run.undo {
+                transaction.drop_line();
             }
             output.lines += 1;
             output.error_lines += u64::from(run.failed);
@@ -294,7 +333,12 @@ impl EmbeddedExecutor {
         let mut tx = transaction
             .finish()
             .await
+            .map_err(database)?
             .ok_or_else(|| internal("the chunk transaction has ended"))?;
+        if transaction.deferral_failed() {
+            tx.rollback().await.map_err(database)?;
+            return Ok(Attempt::DeferralFailed);
+        }
         if !Store::commit_chunk(&mut tx, work.claim, &output).await? {
             tx.rollback().await.map_err(database)?;
             return Ok(Attempt::Done(ChunkOutcome::LeaseLost));

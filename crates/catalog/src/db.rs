@@ -1,8 +1,11 @@
-//! Where catalog resolvers read and write: the store's pool, or a bulk chunk's open transaction.
+//! Where catalog resolvers read and write: the store's pool, or a bulk chunk's transaction.
 
+use crate::pending::{self, reserve_ids, Flushed, PendingProducts};
+use crate::product::ProductRow;
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use stevedore_core::ShopId;
 use stevedore_store::{AnyConnection, Store, Transaction};
 use tokio::sync::Mutex;
 
@@ -15,37 +18,125 @@ pub enum CatalogDb {
     Chunk(ChunkTransaction),
 }
 
+/// How a chunk's lines write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkWrites {
+    /// Created products are recorded and written together when the chunk next needs the
+    /// database, or at its end (see the `pending` module).
+    Deferred,
+    /// Every write goes to the database as the line makes it.
+    Immediate,
+}
+
 /// The one transaction a bulk chunk's lines write in, and the first database error any of them
 /// met. A database error is never a line's own result: it means the chunk as a whole could not
 /// be done (a lost race with another worker, a dropped connection), so the executor gives the
 /// whole chunk back instead of writing the error into a result line.
+///
+/// The transaction begins with the chunk's first statement, so a chunk whose lines only record
+/// products holds SQLite's write lock just for their flush and its commit.
 #[derive(Clone)]
 pub struct ChunkTransaction {
-    transaction: Arc<Mutex<Option<Transaction>>>,
-    fault: Arc<std::sync::Mutex<Option<ChunkFault>>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    writes: ChunkWrites,
+    /// Products to reserve ids for at once: the chunk's line count.
+    capacity: usize,
+    transaction: Mutex<Stage>,
+    pending: std::sync::Mutex<PendingProducts>,
+    fault: std::sync::Mutex<Option<ChunkFault>>,
     /// Whether the current line has sent anything to the database: a line that has not needs
-    /// no undo, whatever its answer.
-    touched: Arc<AtomicBool>,
+    /// no undo beyond dropping what it recorded, whatever its answer.
+    touched: AtomicBool,
+    /// A flush found an answer given for a recorded product wrong.
+    deferral_failed: AtomicBool,
+}
+
+enum Stage {
+    NotBegun,
+    Open(Transaction),
+    Ended,
 }
 
 impl ChunkTransaction {
-    pub fn new(transaction: Transaction) -> Self {
+    /// A chunk of up to `capacity` lines, writing as `writes` says.
+    pub fn new(store: Store, writes: ChunkWrites, capacity: usize) -> Self {
         Self {
-            transaction: Arc::new(Mutex::new(Some(transaction))),
-            fault: Arc::default(),
-            touched: Arc::default(),
+            inner: Arc::new(Inner {
+                store,
+                writes,
+                capacity,
+                transaction: Mutex::new(Stage::NotBegun),
+                pending: std::sync::Mutex::default(),
+                fault: std::sync::Mutex::default(),
+                touched: AtomicBool::default(),
+                deferral_failed: AtomicBool::default(),
+            }),
         }
     }
 
-    /// Starts a new line: it has not touched the database yet.
+    fn pending(&self) -> std::sync::MutexGuard<'_, PendingProducts> {
+        self.inner.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts a new line: it has not touched the database yet, nor recorded anything.
     pub fn begin_line(&self) {
-        self.touched.store(false, Ordering::Relaxed);
+        self.inner.touched.store(false, Ordering::Relaxed);
+        self.pending().begin_line();
     }
 
     /// Whether the line begun last has run anything on the connection (even a statement that
     /// failed).
     pub fn line_touched(&self) -> bool {
-        self.touched.load(Ordering::Relaxed)
+        self.inner.touched.load(Ordering::Relaxed)
+    }
+
+    /// Forgets what the line begun last recorded without writing. What it sent to the database
+    /// (see [`Self::line_touched`]) is the executor's to undo.
+    pub fn drop_line(&self) {
+        self.pending().drop_line();
+    }
+
+    /// Whether a flush found that an answer given for a recorded product was wrong: the chunk's
+    /// answers cannot be kept, and it must run again with [`ChunkWrites::Immediate`].
+    pub fn deferral_failed(&self) -> bool {
+        self.inner.deferral_failed.load(Ordering::Relaxed)
+    }
+
+    /// The chunk's open transaction, begun (and the pending rows written into it) if need be.
+    async fn open<'g>(&self, stage: &'g mut Stage) -> Result<&'g mut Transaction, sqlx::Error> {
+        if let Stage::NotBegun = stage {
+            let transaction =
+                self.inner
+                    .store
+                    .begin_write()
+                    .await
+                    .map_err(|error| match error {
+                        stevedore_store::StoreError::Database(error) => error,
+                        other => sqlx::Error::Protocol(other.to_string()),
+                    })?;
+            *stage = Stage::Open(transaction);
+        }
+        let Stage::Open(transaction) = stage else {
+            return Err(sqlx::Error::Configuration(
+                "the chunk transaction has ended".into(),
+            ));
+        };
+        let rows = self.pending().take_rows();
+        if rows.is_empty() {
+            return Ok(transaction);
+        }
+        let dialect = self.inner.store.dialect();
+        if pending::write(transaction, dialect, &rows).await? == Flushed::Wrong {
+            self.inner.deferral_failed.store(true, Ordering::Relaxed);
+            return Err(sqlx::Error::Protocol(
+                "a recorded product could not be written as answered".into(),
+            ));
+        }
+        Ok(transaction)
     }
 
     /// Runs `work` on the chunk's connection, remembering a database error it returns.
@@ -54,21 +145,19 @@ impl ChunkTransaction {
         F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
         T: Send,
     {
-        let mut guard = self.transaction.lock().await;
-        let Some(transaction) = guard.as_mut() else {
-            return Err(sqlx::Error::Configuration(
-                "the chunk transaction has ended".into(),
-            ));
+        let mut stage = self.inner.transaction.lock().await;
+        self.inner.touched.store(true, Ordering::Relaxed);
+        let result = match self.open(&mut stage).await {
+            Ok(transaction) => work(transaction).await,
+            Err(error) => Err(error),
         };
-        self.touched.store(true, Ordering::Relaxed);
-        let result = work(transaction).await;
         // A value the database refuses is the line's own error: the executor rolls the line back
         // (see the executor's module comment) and answers it with the error.
         if let Err(error) = &result {
-            if stevedore_store::is_caused_by_values(error) {
+            if stevedore_store::is_caused_by_values(error) || self.deferral_failed() {
                 return result;
             }
-            let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
+            let mut fault = self.inner.fault.lock().unwrap_or_else(|p| p.into_inner());
             if fault.is_none() {
                 *fault = Some(ChunkFault {
                     message: error.to_string(),
@@ -89,18 +178,97 @@ impl ChunkTransaction {
                 Box::pin(async move { sqlx::Executor::execute(conn, statements).await.map(drop) })
             })
             .await;
-        self.touched.store(touched, Ordering::Relaxed);
+        self.inner.touched.store(touched, Ordering::Relaxed);
         result
+    }
+
+    /// Records a created product to write later, giving it an id; `None` when it must be
+    /// written now instead (the chunk writes immediately, or another pending product asked
+    /// for the same handle).
+    pub(crate) async fn defer_product(
+        &self,
+        shop: ShopId,
+        mut row: ProductRow,
+    ) -> Result<Option<ProductRow>, sqlx::Error> {
+        let pending = self.pending().handle_is_pending(shop, &row.handle);
+        if self.inner.writes == ChunkWrites::Immediate || pending {
+            return Ok(None);
+        }
+        let reserved = self.pending().take_id();
+        row.id = match reserved {
+            Some(id) => id,
+            None => {
+                let ids = self.reserve_ids().await?;
+                let mut pending = self.pending();
+                pending.add_ids(ids);
+                pending
+                    .take_id()
+                    .ok_or_else(|| sqlx::Error::Protocol("no product id was reserved".into()))?
+            }
+        };
+        self.pending().push(shop, row.clone());
+        Ok(Some(row))
+    }
+
+    /// Reserves a block of product ids: in the chunk's transaction once it is open, else in a
+    /// short transaction of its own, so that the chunk itself still holds no lock. It is not
+    /// the line's own work.
+    async fn reserve_ids(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let dialect = self.inner.store.dialect();
+        let count = self.inner.capacity;
+        let mut stage = self.inner.transaction.lock().await;
+        if let Stage::Open(transaction) = &mut *stage {
+            return reserve_ids(transaction, dialect, count).await;
+        }
+        drop(stage);
+        let mut transaction = self
+            .inner
+            .store
+            .begin_write()
+            .await
+            .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+        let ids = reserve_ids(&mut transaction, dialect, count).await?;
+        transaction.commit().await?;
+        Ok(ids)
     }
 
     /// The first database error a line met, if any.
     pub fn take_fault(&self) -> Option<ChunkFault> {
-        self.fault.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.inner
+            .fault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
-    /// Ends the chunk's use of the transaction, handing it back to commit or roll back.
-    pub async fn finish(&self) -> Option<Transaction> {
-        self.transaction.lock().await.take()
+    /// Ends the chunk's use of the transaction without writing what is pending, handing it back
+    /// (if it had begun) to roll back.
+    pub async fn abandon(&self) -> Option<Transaction> {
+        self.pending().take_rows();
+        match std::mem::replace(&mut *self.inner.transaction.lock().await, Stage::Ended) {
+            Stage::Open(transaction) => Some(transaction),
+            _ => None,
+        }
+    }
+
+    /// Ends the chunk's use of the transaction, handing it back (begun if it was not, and with
+    /// every pending product written) to commit or roll back. `Ok(None)`: it had ended already.
+    /// After a flush that found an answer wrong ([`Self::deferral_failed`]) the transaction
+    /// comes back all the same, for the executor to roll back.
+    pub async fn finish(&self) -> Result<Option<Transaction>, sqlx::Error> {
+        let mut stage = self.inner.transaction.lock().await;
+        if let Stage::Ended = *stage {
+            return Ok(None);
+        }
+        match self.open(&mut stage).await {
+            Ok(_) => {}
+            Err(_) if self.deferral_failed() => {}
+            Err(error) => return Err(error),
+        }
+        match std::mem::replace(&mut *stage, Stage::Ended) {
+            Stage::Open(transaction) => Ok(Some(transaction)),
+            _ => Ok(None),
+        }
     }
 }
 

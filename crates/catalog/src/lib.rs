@@ -9,10 +9,11 @@
 mod collection;
 mod db;
 mod handle;
+mod pending;
 mod product;
 
 pub use collection::{Collection, CollectionInput};
-pub use db::{CatalogDb, ChunkFault, ChunkTransaction};
+pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
 pub use product::{Product, ProductStatus};
 
 use async_graphql::MergedObject;

@@ -129,22 +129,22 @@ product_input!(
 );
 
 #[derive(sqlx::FromRow, Debug, Clone)]
-struct ProductRow {
-    id: i64,
-    title: String,
-    handle: String,
-    description_html: String,
-    product_type: String,
-    vendor: String,
-    tags: String,
-    status: String,
-    template_suffix: Option<String>,
+pub(crate) struct ProductRow {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) handle: String,
+    pub(crate) description_html: String,
+    pub(crate) product_type: String,
+    pub(crate) vendor: String,
+    pub(crate) tags: String,
+    pub(crate) status: String,
+    pub(crate) template_suffix: Option<String>,
     /// 0 or 1: flags are integers in every dialect.
-    gift_card: i64,
-    seo_title: Option<String>,
-    seo_description: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+    pub(crate) gift_card: i64,
+    pub(crate) seo_title: Option<String>,
+    pub(crate) seo_description: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
 
 const COLUMNS: &str =
@@ -323,14 +323,14 @@ enum Created {
 }
 
 /// A product row to insert, its handle still to be settled.
-struct NewProduct<'a> {
+struct NewProduct {
     shop: ShopId,
-    title: &'a str,
+    title: String,
     handle: String,
     description_html: String,
     product_type: String,
     vendor: String,
-    tags: &'a str,
+    tags: String,
     status: ProductStatus,
     template_suffix: Option<String>,
     gift_card: bool,
@@ -338,7 +338,27 @@ struct NewProduct<'a> {
     now: i64,
 }
 
-impl NewProduct<'_> {
+impl NewProduct {
+    /// The row as it will be stored under `id`.
+    fn row(&self, id: i64) -> ProductRow {
+        ProductRow {
+            id,
+            title: self.title.clone(),
+            handle: self.handle.clone(),
+            description_html: self.description_html.clone(),
+            product_type: self.product_type.clone(),
+            vendor: self.vendor.clone(),
+            tags: self.tags.clone(),
+            status: self.status.as_str().to_owned(),
+            template_suffix: self.template_suffix.clone(),
+            gift_card: i64::from(self.gift_card),
+            seo_title: self.seo.title.clone(),
+            seo_description: self.seo.description.clone(),
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
+
     /// Inserts the row unless the shop already has its handle (then `None`, writing nothing).
     /// Only the id comes back: the rest of the row is what was sent, and decoding it again
     /// would be a good part of a bulk line's cost.
@@ -354,12 +374,12 @@ impl NewProduct<'_> {
              RETURNING id",
         )
         .bind(self.shop.0)
-        .bind(self.title)
+        .bind(&self.title)
         .bind(&self.handle)
         .bind(&self.description_html)
         .bind(&self.product_type)
         .bind(&self.vendor)
-        .bind(self.tags)
+        .bind(&self.tags)
         .bind(self.status.as_str())
         .bind(&self.template_suffix)
         .bind(i64::from(self.gift_card))
@@ -368,22 +388,7 @@ impl NewProduct<'_> {
         .bind(self.now)
         .fetch_optional(conn)
         .await?;
-        Ok(id.map(|id| ProductRow {
-            id,
-            title: self.title.to_owned(),
-            handle: self.handle.clone(),
-            description_html: self.description_html.clone(),
-            product_type: self.product_type.clone(),
-            vendor: self.vendor.clone(),
-            tags: self.tags.to_owned(),
-            status: self.status.as_str().to_owned(),
-            template_suffix: self.template_suffix.clone(),
-            gift_card: i64::from(self.gift_card),
-            seo_title: self.seo.title.clone(),
-            seo_description: self.seo.description.clone(),
-            created_at: self.now,
-            updated_at: self.now,
-        }))
+        Ok(id.map(|id| self.row(id)))
     }
 }
 
@@ -399,64 +404,66 @@ async fn create(
             user_errors: vec![error],
         });
     }
-    let title = fields.title.clone().unwrap_or_default();
+    let title = fields.title.unwrap_or_default();
     let explicit_handle = fields
         .handle
         .as_deref()
         .map(parameterize)
         .filter(|handle| !handle.is_empty());
+    let derived = explicit_handle.is_none();
+    let handle = explicit_handle.unwrap_or_else(|| {
+        Some(parameterize(&title))
+            .filter(|base| !base.is_empty())
+            .unwrap_or_else(|| "product".into())
+    });
     let tags = serde_json::to_string(&normalize_tags(fields.tags.as_deref().unwrap_or_default()))?;
+    let mut row = NewProduct {
+        shop,
+        title,
+        handle,
+        description_html: fields.description_html.unwrap_or_default(),
+        product_type: fields.product_type.unwrap_or_default(),
+        vendor: fields.vendor.unwrap_or_default(),
+        tags,
+        status: fields.status.unwrap_or(ProductStatus::Active),
+        template_suffix: fields.template_suffix,
+        gift_card: fields.gift_card.unwrap_or(false),
+        seo: fields.seo.unwrap_or_default(),
+        now,
+    };
+    // A bulk chunk records the row and writes it later with its neighbours (the `pending`
+    // module); the id is all it needs now.
+    if let CatalogDb::Chunk(chunk) = db {
+        if let Some(product) = chunk.defer_product(shop, row.row(0)).await? {
+            return Ok(ProductCreatePayload {
+                product: Some(Product(product)),
+                user_errors: vec![],
+            });
+        }
+    }
     let created = db
         .write(move |conn| {
             async move {
-                let seo = fields.seo.unwrap_or_default();
-                let mut row = NewProduct {
-                    shop,
-                    title: &title,
-                    handle: String::new(),
-                    description_html: fields.description_html.unwrap_or_default(),
-                    product_type: fields.product_type.unwrap_or_default(),
-                    vendor: fields.vendor.unwrap_or_default(),
-                    tags: &tags,
-                    status: fields.status.unwrap_or(ProductStatus::Active),
-                    template_suffix: fields.template_suffix,
-                    gift_card: fields.gift_card.unwrap_or(false),
-                    seo,
-                    now,
-                };
                 // The common case costs one statement: the insert itself finds out whether the
                 // handle is free. Only a taken one costs the search for a free suffix.
-                match explicit_handle {
-                    Some(handle) => {
-                        row.handle = handle;
-                        match row.insert_if_handle_free(conn).await? {
-                            Some(product) => Ok(Created::Product(Box::new(product))),
-                            None => Ok(Created::HandleTaken(row.handle)),
-                        }
-                    }
-                    None => {
-                        let base = Some(parameterize(&title))
-                            .filter(|base| !base.is_empty())
-                            .unwrap_or_else(|| "product".into());
-                        row.handle = base;
-                        if let Some(product) = row.insert_if_handle_free(conn).await? {
-                            return Ok(Created::Product(Box::new(product)));
-                        }
-                        // On Postgres another transaction may commit the suffixed handle first:
-                        // take the next suffix then.
-                        let base = std::mem::take(&mut row.handle);
-                        for _ in 0..8 {
-                            row.handle =
-                                unique_handle(conn, HandleTable::Products, shop, &base).await?;
-                            if let Some(product) = row.insert_if_handle_free(conn).await? {
-                                return Ok(Created::Product(Box::new(product)));
-                            }
-                        }
-                        Err(sqlx::Error::Protocol(format!(
-                            "no free handle for '{base}' after 8 attempts under concurrent writes"
-                        )))
+                if let Some(product) = row.insert_if_handle_free(conn).await? {
+                    return Ok(Created::Product(Box::new(product)));
+                }
+                if !derived {
+                    return Ok(Created::HandleTaken(row.handle));
+                }
+                // On Postgres another transaction may commit the suffixed handle first:
+                // take the next suffix then.
+                let base = std::mem::take(&mut row.handle);
+                for _ in 0..8 {
+                    row.handle = unique_handle(conn, HandleTable::Products, shop, &base).await?;
+                    if let Some(product) = row.insert_if_handle_free(conn).await? {
+                        return Ok(Created::Product(Box::new(product)));
                     }
                 }
+                Err(sqlx::Error::Protocol(format!(
+                    "no free handle for '{base}' after 8 attempts under concurrent writes"
+                )))
             }
             .boxed()
         })

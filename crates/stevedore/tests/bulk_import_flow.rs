@@ -528,3 +528,66 @@ async fn a_line_over_the_line_limit_is_answered_without_being_run() {
         "Short 2"
     );
 }
+
+#[tokio::test]
+async fn a_handle_taken_before_the_import_still_gets_its_suffix() {
+    // A chunk answers productCreate lines before writing them, assuming each handle is free;
+    // the write finds the taken one, and the chunk is answered again line by line.
+    let server = TestServer::start().await;
+    let existing = server
+        .graphql(
+            "mutation { productCreate(input: {title: \"Taken board\"}) { product { id handle } } }",
+            json!({}),
+        )
+        .await;
+    let existing_id = existing["data"]["productCreate"]["product"]["id"].clone();
+    assert_eq!(
+        existing["data"]["productCreate"]["product"]["handle"],
+        "taken-board"
+    );
+    let mutation = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id handle } userErrors { field message } } }";
+    let input = [
+        r#"{"input":{"title":"Fresh board"}}"#,
+        r#"{"input":{"title":"Taken board"}}"#,
+        r#"{"input":{"title":"Explicit","handle":"taken-board"}}"#,
+        r#"{"input":{"title":"Other board"}}"#,
+    ]
+    .map(|line| format!("{line}\n"))
+    .concat();
+    let (operation, lines) = server.import(&input, mutation).await;
+    assert_eq!(operation["status"], "COMPLETED", "{operation}");
+    let by_line = support::by_line_number(lines);
+    let handle =
+        |number: u64| by_line[&number]["data"]["productCreate"]["product"]["handle"].clone();
+    assert_eq!(handle(0), "fresh-board");
+    assert_eq!(handle(1), "taken-board-1");
+    assert_eq!(
+        by_line[&2]["data"]["productCreate"],
+        json!({"product": null, "userErrors": [{"field": ["handle"], "message": "Handle 'taken-board' already in use. Please provide a new handle."}]})
+    );
+    assert_eq!(handle(3), "other-board");
+
+    // What the answers promised is what was stored, and a product created afterwards gets an
+    // id of its own.
+    let after = server
+        .graphql(
+            "mutation { productCreate(input: {title: \"After board\"}) { product { id } } }",
+            json!({}),
+        )
+        .await;
+    let stored = server
+        .graphql("{ products(first: 10) { nodes { id handle } } }", json!({}))
+        .await["data"]["products"]["nodes"]
+        .clone();
+    let id = |number: u64| by_line[&number]["data"]["productCreate"]["product"]["id"].clone();
+    assert_eq!(
+        stored,
+        json!([
+            {"id": existing_id, "handle": "taken-board"},
+            {"id": id(0), "handle": "fresh-board"},
+            {"id": id(1), "handle": "taken-board-1"},
+            {"id": id(3), "handle": "other-board"},
+            {"id": after["data"]["productCreate"]["product"]["id"], "handle": "after-board"},
+        ])
+    );
+}

@@ -1,0 +1,215 @@
+//! Products a bulk chunk has answered for but not yet written.
+//!
+//! A bulk line's `productCreate` needs no database to answer: the row is what was sent, its id
+//! comes from a block reserved for the chunk, and its handle is the one the title asks for. So
+//! a chunk records the rows and writes them together, in multi-row inserts, before the chunk's
+//! next statement or its commit. Sending one statement per line cost more than the rest of the
+//! line's work together (a hand-off to the driver's thread and back each), and without any
+//! statement a chunk needs the write lock only for its short flush, so chunks execute side by
+//! side on every core.
+//!
+//! The handle is assumed free. The flush finds out: an insert the database skips (the handle
+//! was taken), or a value it refuses, means some line's answer was wrong, and the chunk is run
+//! again writing line by line, where the taken handle gets its suffix and the refused value its
+//! line's error.
+
+use crate::product::ProductRow;
+use std::collections::{HashSet, VecDeque};
+use stevedore_core::ShopId;
+use stevedore_store::{AnyConnection, Dialect};
+
+/// Rows per insert statement: 15 values each, well under both databases' limit on bound
+/// values, and a statement text that repeats, so its prepared form is reused.
+const ROWS_PER_INSERT: usize = 500;
+
+const INSERT_COLUMNS: &str = "INSERT INTO products (id, shop_id, title, handle, description_html, \
+     product_type, vendor, tags, status, template_suffix, gift_card, seo_title, seo_description, \
+     created_at, updated_at) VALUES ";
+const VALUES_PER_ROW: usize = 15;
+
+#[derive(Debug, Default)]
+pub(crate) struct PendingProducts {
+    rows: Vec<(ShopId, ProductRow)>,
+    /// The handles of `rows`: a second product asking for one of them is written at once,
+    /// after the pending rows, so the database settles its suffix.
+    handles: HashSet<(ShopId, String)>,
+    /// Ids reserved for this chunk and not yet given out.
+    ids: VecDeque<i64>,
+    /// Where the line in progress began in `rows`.
+    line_start: usize,
+}
+
+/// How a flush went.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Flushed {
+    /// Every pending row is written.
+    Written,
+    /// The database skipped or refused a row, so an answer given for it was wrong; what was
+    /// written must be rolled back.
+    Wrong,
+}
+
+impl PendingProducts {
+    /// Whether `handle` can be promised without asking the database about the chunk's own rows.
+    pub(crate) fn handle_is_pending(&self, shop: ShopId, handle: &str) -> bool {
+        self.handles.contains(&(shop, handle.to_owned()))
+    }
+
+    /// The next reserved id, if any is left.
+    pub(crate) fn take_id(&mut self) -> Option<i64> {
+        self.ids.pop_front()
+    }
+
+    pub(crate) fn add_ids(&mut self, ids: impl IntoIterator<Item = i64>) {
+        self.ids.extend(ids);
+    }
+
+    pub(crate) fn push(&mut self, shop: ShopId, row: ProductRow) {
+        self.handles.insert((shop, row.handle.clone()));
+        self.rows.push((shop, row));
+    }
+
+    /// A new line begins: what it records can be dropped again with [`Self::drop_line`].
+    pub(crate) fn begin_line(&mut self) {
+        self.line_start = self.rows.len();
+    }
+
+    /// Forgets the rows the line in progress recorded (its answer was an error). Their ids
+    /// stay unused: a gap, as a rolled-back insert leaves in a sequence.
+    pub(crate) fn drop_line(&mut self) {
+        for (shop, row) in self.rows.drain(self.line_start..) {
+            self.handles.remove(&(shop, row.handle));
+        }
+    }
+
+    /// Takes every pending row out, to be written with [`write`].
+    pub(crate) fn take_rows(&mut self) -> Vec<(ShopId, ProductRow)> {
+        self.handles.clear();
+        self.line_start = 0;
+        std::mem::take(&mut self.rows)
+    }
+}
+
+/// Writes recorded rows in `conn`'s transaction.
+pub(crate) async fn write(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    rows: &[(ShopId, ProductRow)],
+) -> Result<Flushed, sqlx::Error> {
+    for batch in rows.chunks(ROWS_PER_INSERT) {
+        let sql = insert_statement(dialect, batch.len());
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for (shop, row) in batch {
+            query = query
+                .bind(row.id)
+                .bind(shop.0)
+                .bind(&row.title)
+                .bind(&row.handle)
+                .bind(&row.description_html)
+                .bind(&row.product_type)
+                .bind(&row.vendor)
+                .bind(&row.tags)
+                .bind(&row.status)
+                .bind(&row.template_suffix)
+                .bind(row.gift_card)
+                .bind(&row.seo_title)
+                .bind(&row.seo_description)
+                .bind(row.created_at)
+                .bind(row.updated_at);
+        }
+        match query.fetch_all(&mut *conn).await {
+            Ok(written) if written.len() == batch.len() => {}
+            Ok(_) => return Ok(Flushed::Wrong),
+            Err(error) if stevedore_store::is_caused_by_values(&error) => {
+                return Ok(Flushed::Wrong)
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Flushed::Written)
+}
+
+/// `INSERT … VALUES ($1, …), (…) ON CONFLICT (shop_id, handle) DO NOTHING RETURNING id` for
+/// `rows` rows: a skipped row returns no id.
+///
+/// SQLite gets anonymous `?` placeholders: the driver looks up each numbered one by name, and
+/// SQLite's name lookup walks every parameter, which made a 500-row insert cost more than the
+/// rows' whole execution.
+fn insert_statement(dialect: Dialect, rows: usize) -> String {
+    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * VALUES_PER_ROW * 7 + 64);
+    sql.push_str(INSERT_COLUMNS);
+    let mut number = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for value in 0..VALUES_PER_ROW {
+            number += 1;
+            if value > 0 {
+                sql.push(',');
+            }
+            match dialect {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&number.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (shop_id, handle) DO NOTHING RETURNING id");
+    sql
+}
+
+/// Reserves `count` product ids, in `conn`'s transaction. On SQLite the reservation moves the
+/// table's AUTOINCREMENT counter past the block (a write: the transaction must hold the write
+/// lock), so no insert elsewhere takes an id of it; on Postgres it draws from the identity's
+/// sequence.
+pub(crate) async fn reserve_ids(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    count: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let count = count.max(1) as i64;
+    match dialect {
+        Dialect::Sqlite => {
+            // The counter's row appears with the table's first insert; a new database has none.
+            sqlx::query(
+                "INSERT INTO sqlite_sequence (name, seq)
+                 SELECT 'products', COALESCE((SELECT MAX(id) FROM products), 0)
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'products')",
+            )
+            .execute(&mut *conn)
+            .await?;
+            let last: i64 = sqlx::query_scalar(
+                "UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = 'products' RETURNING seq",
+            )
+            .bind(count)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok((last - count + 1..=last).collect())
+        }
+        Dialect::Postgres => sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('products', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(count)
+        .fetch_all(&mut *conn)
+        .await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_every_value_of_every_row() {
+        let sql = insert_statement(Dialect::Postgres, 2);
+        assert!(sql.contains("($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15),($16,"));
+        assert!(sql.ends_with("($16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30) ON CONFLICT (shop_id, handle) DO NOTHING RETURNING id"));
+        let sql = insert_statement(Dialect::Sqlite, 2);
+        assert!(sql.contains("VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),(?,"));
+    }
+}
