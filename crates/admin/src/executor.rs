@@ -21,7 +21,7 @@ use crate::variables;
 use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
-use stevedore_catalog::{CatalogDb, ChunkTransaction, ChunkWrites};
+use stevedore_catalog::{CatalogDb, ChunkTransaction, ChunkWrites, ProductIds};
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
 use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
@@ -33,6 +33,8 @@ pub struct EmbeddedExecutor {
     schema: AdminSchema,
     types: TypeIndex,
     store: Store,
+    /// Product ids reserved ahead for this process's chunks.
+    product_ids: ProductIds,
 }
 
 impl EmbeddedExecutor {
@@ -43,6 +45,7 @@ impl EmbeddedExecutor {
             schema,
             types,
             store,
+            product_ids: ProductIds::default(),
         }
     }
 
@@ -301,7 +304,8 @@ impl EmbeddedExecutor {
         inputs: Vec<LineInput>,
         mode: Mode,
     ) -> Result<Attempt, ExecutorError> {
-        let transaction = ChunkTransaction::new(self.store.clone(), mode.writes, work.lines.len());
+        let transaction =
+            ChunkTransaction::new(self.store.clone(), mode.writes, self.product_ids.clone());
         let savepoints = mode.undo == Undo::PerLine;
         let mut output = ChunkOutput::default();
         if savepoints && !work.lines.is_empty() {

@@ -1,6 +1,6 @@
 //! Where catalog resolvers read and write: the store's pool, or a bulk chunk's transaction.
 
-use crate::pending::{self, reserve_ids, Flushed, PendingProducts};
+use crate::pending::{self, Flushed, PendingProducts, ProductIds};
 use crate::product::ProductRow;
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,8 +43,7 @@ pub struct ChunkTransaction {
 struct Inner {
     store: Store,
     writes: ChunkWrites,
-    /// Products to reserve ids for at once: the chunk's line count.
-    capacity: usize,
+    ids: ProductIds,
     transaction: Mutex<Stage>,
     pending: std::sync::Mutex<PendingProducts>,
     fault: std::sync::Mutex<Option<ChunkFault>>,
@@ -62,13 +61,13 @@ enum Stage {
 }
 
 impl ChunkTransaction {
-    /// A chunk of up to `capacity` lines, writing as `writes` says.
-    pub fn new(store: Store, writes: ChunkWrites, capacity: usize) -> Self {
+    /// A chunk writing as `writes` says, its products' ids drawn from `ids`.
+    pub fn new(store: Store, writes: ChunkWrites, ids: ProductIds) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
                 writes,
-                capacity,
+                ids,
                 transaction: Mutex::new(Stage::NotBegun),
                 pending: std::sync::Mutex::default(),
                 fault: std::sync::Mutex::default(),
@@ -183,8 +182,9 @@ impl ChunkTransaction {
     }
 
     /// Records a created product to write later, giving it an id; `None` when it must be
-    /// written now instead (the chunk writes immediately, or another pending product asked
-    /// for the same handle).
+    /// written now instead: the chunk writes immediately, another pending product asked for
+    /// the same handle, or ids ran out once the chunk's transaction was open (a reservation
+    /// of its own would then wait for the chunk's own write lock on SQLite).
     pub(crate) async fn defer_product(
         &self,
         shop: ShopId,
@@ -194,42 +194,20 @@ impl ChunkTransaction {
         if self.inner.writes == ChunkWrites::Immediate || pending {
             return Ok(None);
         }
-        let reserved = self.pending().take_id();
-        row.id = match reserved {
-            Some(id) => id,
-            None => {
-                let ids = self.reserve_ids().await?;
-                let mut pending = self.pending();
-                pending.add_ids(ids);
-                pending
-                    .take_id()
-                    .ok_or_else(|| sqlx::Error::Protocol("no product id was reserved".into()))?
+        let mut id = self.inner.ids.take();
+        if id.is_none() {
+            if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
+                return Ok(None);
             }
+            self.inner.ids.reserve(&self.inner.store).await?;
+            id = self.inner.ids.take();
+        }
+        let Some(id) = id else {
+            return Err(sqlx::Error::Protocol("no product id was reserved".into()));
         };
+        row.id = id;
         self.pending().push(shop, row.clone());
         Ok(Some(row))
-    }
-
-    /// Reserves a block of product ids: in the chunk's transaction once it is open, else in a
-    /// short transaction of its own, so that the chunk itself still holds no lock. It is not
-    /// the line's own work.
-    async fn reserve_ids(&self) -> Result<Vec<i64>, sqlx::Error> {
-        let dialect = self.inner.store.dialect();
-        let count = self.inner.capacity;
-        let mut stage = self.inner.transaction.lock().await;
-        if let Stage::Open(transaction) = &mut *stage {
-            return reserve_ids(transaction, dialect, count).await;
-        }
-        drop(stage);
-        let mut transaction = self
-            .inner
-            .store
-            .begin_write()
-            .await
-            .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
-        let ids = reserve_ids(&mut transaction, dialect, count).await?;
-        transaction.commit().await?;
-        Ok(ids)
     }
 
     /// The first database error a line met, if any.

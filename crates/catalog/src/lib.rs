@@ -14,6 +14,7 @@ mod product;
 
 pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
+pub use pending::ProductIds;
 pub use product::{Product, ProductStatus};
 
 use async_graphql::MergedObject;

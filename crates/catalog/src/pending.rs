@@ -15,6 +15,7 @@
 
 use crate::product::ProductRow;
 use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;
 use stevedore_store::{AnyConnection, Dialect};
 
@@ -33,8 +34,6 @@ pub(crate) struct PendingProducts {
     /// The handles of `rows`: a second product asking for one of them is written at once,
     /// after the pending rows, so the database settles its suffix.
     handles: HashSet<(ShopId, String)>,
-    /// Ids reserved for this chunk and not yet given out.
-    ids: VecDeque<i64>,
     /// Where the line in progress began in `rows`.
     line_start: usize,
 }
@@ -53,15 +52,6 @@ impl PendingProducts {
     /// Whether `handle` can be promised without asking the database about the chunk's own rows.
     pub(crate) fn handle_is_pending(&self, shop: ShopId, handle: &str) -> bool {
         self.handles.contains(&(shop, handle.to_owned()))
-    }
-
-    /// The next reserved id, if any is left.
-    pub(crate) fn take_id(&mut self) -> Option<i64> {
-        self.ids.pop_front()
-    }
-
-    pub(crate) fn add_ids(&mut self, ids: impl IntoIterator<Item = i64>) {
-        self.ids.extend(ids);
     }
 
     pub(crate) fn push(&mut self, shop: ShopId, row: ProductRow) {
@@ -163,11 +153,44 @@ fn insert_statement(dialect: Dialect, rows: usize) -> String {
     sql
 }
 
+/// Ids reserved at once: one short write transaction serves four chunks of the default size.
+const IDS_PER_RESERVATION: usize = 4096;
+
+/// Product ids reserved ahead and not yet given out, shared by a process's chunks. An id given
+/// to a line whose chunk is then rolled back, or left here when the process ends, is a gap, as
+/// a rolled-back insert leaves in a sequence.
+#[derive(Debug, Clone, Default)]
+pub struct ProductIds(Arc<Mutex<VecDeque<i64>>>);
+
+impl ProductIds {
+    fn ids(&self) -> std::sync::MutexGuard<'_, VecDeque<i64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next reserved id, if one is left.
+    pub(crate) fn take(&self) -> Option<i64> {
+        self.ids().pop_front()
+    }
+
+    /// Reserves a block in a transaction of its own, committed before any of its ids is used:
+    /// ids that reached this pool are never handed out by the database again.
+    pub(crate) async fn reserve(&self, store: &stevedore_store::Store) -> Result<(), sqlx::Error> {
+        let mut transaction = store
+            .begin_write()
+            .await
+            .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+        let ids = reserve_ids(&mut transaction, store.dialect(), IDS_PER_RESERVATION).await?;
+        transaction.commit().await?;
+        self.ids().extend(ids);
+        Ok(())
+    }
+}
+
 /// Reserves `count` product ids, in `conn`'s transaction. On SQLite the reservation moves the
 /// table's AUTOINCREMENT counter past the block (a write: the transaction must hold the write
 /// lock), so no insert elsewhere takes an id of it; on Postgres it draws from the identity's
 /// sequence.
-pub(crate) async fn reserve_ids(
+async fn reserve_ids(
     conn: &mut AnyConnection,
     dialect: Dialect,
     count: usize,
