@@ -134,11 +134,14 @@ impl Client {
             .await
             .with_context(|| format!("cannot open {}", file.display()))?;
         let length = handle.metadata().await?.len();
-        let stream = tokio_util::io::ReaderStream::new(handle).inspect(move |piece| {
-            if let Ok(bytes) = piece {
-                progress(bytes.len() as u64);
-            }
-        });
+        // Reads of 256 KiB: the default 4 KiB made every read a blocking task and a wake-up, which
+        // held a loopback upload to half its speed.
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(handle, 256 * 1024).inspect(move |piece| {
+                if let Ok(bytes) = piece {
+                    progress(bytes.len() as u64);
+                }
+            });
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in &target.parameters {
             form = form.text(name.clone(), value.clone());
