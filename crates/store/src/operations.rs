@@ -185,6 +185,18 @@ impl Store {
             )
         };
         let now = self.now_millis();
+        // A read first: every worker step asks for each kind of step, and on SQLite even an
+        // UPDATE that matches nothing waits for the write lock behind a committing chunk.
+        let any: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT o.id FROM bulk_operations o WHERE {} LIMIT 1",
+            on("o").replace("$3", "$1")
+        ))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        if any.is_none() {
+            return Ok(None);
+        }
         Ok(sqlx::query_as(&format!(
             "UPDATE bulk_operations SET lease_owner = $1, lease_until = $2
              WHERE id = (SELECT o.id FROM bulk_operations o WHERE {} ORDER BY o.id LIMIT 1{})
