@@ -96,13 +96,18 @@ async fn run(sizes: &[u64]) -> Result<()> {
     println!("| case | lines | MB | wall s | lines/s | MB/s | server peak RSS |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for m in &results {
+        // The upload's file has lines, but none of them is run: no line rate to show.
+        let (lines, rate) = match m.case.starts_with("upload") {
+            true => ("–".to_owned(), "–".to_owned()),
+            false => (m.lines.to_string(), format!("{:.0}", m.lines_per_second())),
+        };
         println!(
-            "| {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {} |",
+            "| {} | {} | {:.1} | {:.2} | {} | {:.1} | {} |",
             m.case,
-            m.lines,
+            lines,
             m.bytes as f64 / 1e6,
             m.wall.as_secs_f64(),
-            m.lines_per_second(),
+            rate,
             m.megabytes_per_second(),
             m.peak_rss_kib.map_or("–".to_owned(), |kib| format!(
                 "{:.0} MB",

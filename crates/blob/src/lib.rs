@@ -137,6 +137,9 @@ pub struct BlobStore {
 /// The piece a read of the local folder yields at a time.
 const LOCAL_READ_BYTES: usize = 1 << 20;
 
+/// Parts of a streamed put being uploaded at once.
+const PARTS_IN_FLIGHT: usize = 2;
+
 impl BlobStore {
     /// A folder on the local disk (created if missing).
     pub fn local(root: &Path) -> Result<Self> {
@@ -307,7 +310,10 @@ impl BlobStore {
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let mut writer = BufWriter::new(self.inner.clone(), Self::path(key)?);
+        // Parts of 10 MiB, at most two in flight beside the one filling: an upload arriving
+        // faster than the store takes it holds about 30 MiB, not the default's 90.
+        let mut writer = BufWriter::new(self.inner.clone(), Self::path(key)?)
+            .with_max_concurrency(PARTS_IN_FLIGHT);
         if self.keeps_attributes && attributes != &PutAttributes::default() {
             writer = writer.with_attributes(attributes.to_attributes());
         }
