@@ -124,6 +124,8 @@ impl PutAttributes {
 pub struct BlobStore {
     /// Already scoped to the URL's prefix: keys given to it are relative.
     inner: Arc<dyn ObjectStore>,
+    /// The same store for reads of object contents (the local folder reads in larger pieces).
+    reads: Arc<dyn ObjectStore>,
     /// The unscoped service, for presigning; None where the store cannot sign (the local folder).
     signer: Option<Arc<dyn ObjectSigner>>,
     /// The URL's prefix, which a signed path must carry since the signer sees the whole bucket.
@@ -144,12 +146,15 @@ impl BlobStore {
     /// A folder on the local disk (created if missing).
     pub fn local(root: &Path) -> Result<Self> {
         std::fs::create_dir_all(root)?;
-        let inner = LocalFileSystem::new_with_prefix(root)?;
+        let inner: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new_with_prefix(root)?);
         // The local store streams a file in 8 KiB reads, each a blocking task of its own: a
         // 100 MB input took a second to plan. Reads of 1 MiB keep memory bounded all the same.
-        let inner = ChunkedStore::new(Arc::new(inner), LOCAL_READ_BYTES);
+        // Only reads go through the wrapper: it would turn the folder's atomic rename into a
+        // copy and a delete.
+        let reads = Arc::new(ChunkedStore::new(inner.clone(), LOCAL_READ_BYTES));
         Ok(Self {
-            inner: Arc::new(inner),
+            inner,
+            reads,
             signer: None,
             prefix: ObjectPath::default(),
             bucket: "stevedore".to_owned(),
@@ -230,6 +235,7 @@ impl BlobStore {
             Arc::new(PrefixStore::new(unscoped, prefix.clone()))
         };
         Self {
+            reads: inner.clone(),
             inner,
             signer: Some(signer),
             prefix,
@@ -386,7 +392,7 @@ impl BlobStore {
             range,
             ..GetOptions::default()
         };
-        self.inner
+        self.reads
             .get_opts(&Self::path(key)?, options)
             .await
             .map_err(|error| read_error(key, error))

@@ -108,15 +108,12 @@ impl ChunkTransaction {
     /// The chunk's open transaction, begun (and the pending rows written into it) if need be.
     async fn open<'g>(&self, stage: &'g mut Stage) -> Result<&'g mut Transaction, sqlx::Error> {
         if let Stage::NotBegun = stage {
-            let transaction =
-                self.inner
-                    .store
-                    .begin_write()
-                    .await
-                    .map_err(|error| match error {
-                        stevedore_store::StoreError::Database(error) => error,
-                        other => sqlx::Error::Protocol(other.to_string()),
-                    })?;
+            let transaction = self
+                .inner
+                .store
+                .begin_write()
+                .await
+                .map_err(database_error)?;
             *stage = Stage::Open(transaction);
         }
         let Stage::Open(transaction) = stage else {
@@ -156,15 +153,21 @@ impl ChunkTransaction {
             if stevedore_store::is_caused_by_values(error) || self.deferral_failed() {
                 return result;
             }
-            let mut fault = self.inner.fault.lock().unwrap_or_else(|p| p.into_inner());
-            if fault.is_none() {
-                *fault = Some(ChunkFault {
-                    message: error.to_string(),
-                    transient: stevedore_store::is_transient(error),
-                });
-            }
+            self.note_fault(error);
         }
         result
+    }
+
+    /// Remembers the first database error of the chunk: the executor gives the chunk back
+    /// instead of answering a line with it.
+    fn note_fault(&self, error: &sqlx::Error) {
+        let mut fault = self.inner.fault.lock().unwrap_or_else(|p| p.into_inner());
+        if fault.is_none() {
+            *fault = Some(ChunkFault {
+                message: error.to_string(),
+                transient: stevedore_store::is_transient(error),
+            });
+        }
     }
 
     /// Runs savepoint commands on the chunk's connection: several, separated by `;`, go in
@@ -199,7 +202,10 @@ impl ChunkTransaction {
             if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
                 return Ok(None);
             }
-            self.inner.ids.reserve(&self.inner.store).await?;
+            if let Err(error) = self.inner.ids.reserve(&self.inner.store).await {
+                self.note_fault(&error);
+                return Err(error);
+            }
             id = self.inner.ids.take();
         }
         let Some(id) = id else {
@@ -247,6 +253,15 @@ impl ChunkTransaction {
             Stage::Open(transaction) => Ok(Some(transaction)),
             _ => Ok(None),
         }
+    }
+}
+
+/// The database's own error inside a store error, kept as it is so that it is classified as
+/// what it is (transient or not).
+pub(crate) fn database_error(error: stevedore_store::StoreError) -> sqlx::Error {
+    match error {
+        stevedore_store::StoreError::Database(error) => error,
+        other => sqlx::Error::Configuration(other.to_string().into()),
     }
 }
 
@@ -323,5 +338,89 @@ impl CatalogDb {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::product::ProductRow;
+
+    fn row(handle: &str) -> ProductRow {
+        ProductRow {
+            id: 0,
+            title: handle.to_owned(),
+            handle: handle.to_owned(),
+            description_html: String::new(),
+            product_type: String::new(),
+            vendor: String::new(),
+            tags: "[]".to_owned(),
+            status: "ACTIVE".to_owned(),
+            template_suffix: None,
+            gift_card: 0,
+            seo_title: None,
+            seo_description: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        let clock = std::sync::Arc::new(stevedore_core::clock::SystemClock);
+        Store::open_sqlite(&dir.path().join("catalog.db"), clock, 2)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failed_id_reservation_is_the_chunks_fault_not_the_lines_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        store.close().await;
+        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
+        chunk.begin_line();
+        assert!(chunk.defer_product(ShopId(1), row("board")).await.is_err());
+        let fault = chunk.take_fault().expect("the chunk is given back");
+        assert!(fault.transient, "{fault:?}");
+    }
+
+    #[tokio::test]
+    async fn a_handle_written_mid_chunk_is_not_promised_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let shop = store
+            .create_shop_token("a.myshopify.com", "token", &[], "secret", false)
+            .await
+            .unwrap()
+            .id;
+        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
+        chunk.begin_line();
+        let first = chunk.defer_product(shop, row("board")).await.unwrap();
+        assert!(first.is_some());
+        chunk.begin_line();
+        // A second "board" is written at once, after the first is flushed...
+        assert!(chunk
+            .defer_product(shop, row("board"))
+            .await
+            .unwrap()
+            .is_none());
+        chunk
+            .run(|conn| {
+                Box::pin(async move { sqlx::query("SELECT 1").execute(conn).await.map(drop) })
+            })
+            .await
+            .unwrap();
+        // ...and so is a third, although nothing is pending any more.
+        chunk.begin_line();
+        assert!(chunk
+            .defer_product(shop, row("board"))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(chunk
+            .defer_product(shop, row("other"))
+            .await
+            .unwrap()
+            .is_some());
     }
 }

@@ -31,8 +31,9 @@ const VALUES_PER_ROW: usize = 15;
 #[derive(Debug, Default)]
 pub(crate) struct PendingProducts {
     rows: Vec<(ShopId, ProductRow)>,
-    /// The handles of `rows`: a second product asking for one of them is written at once,
-    /// after the pending rows, so the database settles its suffix.
+    /// The handles of `rows` and of the rows written before them: a second product asking for
+    /// one of them is written at once, after the pending rows, so the database settles its
+    /// suffix.
     handles: HashSet<(ShopId, String)>,
     /// Where the line in progress began in `rows`.
     line_start: usize,
@@ -72,9 +73,10 @@ impl PendingProducts {
         }
     }
 
-    /// Takes every pending row out, to be written with [`write`].
+    /// Takes every pending row out, to be written with [`write`]. Their handles stay known:
+    /// a later line asking for one of them is written at once too, where the database gives it
+    /// its suffix, instead of being recorded and certain to be skipped.
     pub(crate) fn take_rows(&mut self) -> Vec<(ShopId, ProductRow)> {
-        self.handles.clear();
         self.line_start = 0;
         std::mem::take(&mut self.rows)
     }
@@ -178,7 +180,7 @@ impl ProductIds {
         let mut transaction = store
             .begin_write()
             .await
-            .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+            .map_err(crate::db::database_error)?;
         let ids = reserve_ids(&mut transaction, store.dialect(), IDS_PER_RESERVATION).await?;
         transaction.commit().await?;
         self.ids().extend(ids);
