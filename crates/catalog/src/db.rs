@@ -28,6 +28,14 @@ pub enum ChunkWrites {
     Immediate,
 }
 
+/// What became of a created product in a chunk.
+pub(crate) enum Deferral {
+    /// Recorded with its id, to be written with the chunk's other rows.
+    Recorded(ProductRow),
+    /// To be written now, as in a synchronous call.
+    WriteNow(ProductRow),
+}
+
 /// The one transaction a bulk chunk's lines write in, and the first database error any of them
 /// met. A database error is never a line's own result: it means the chunk as a whole could not
 /// be done (a lost race with another worker, a dropped connection), so the executor gives the
@@ -184,23 +192,24 @@ impl ChunkTransaction {
         result
     }
 
-    /// Records a created product to write later, giving it an id; `None` when it must be
-    /// written now instead: the chunk writes immediately, another pending product asked for
-    /// the same handle, or ids ran out once the chunk's transaction was open (a reservation
-    /// of its own would then wait for the chunk's own write lock on SQLite).
+    /// Records a created product to write later, giving it an id, or hands it back to be
+    /// written now: when the chunk writes immediately, when the chunk already recorded or wrote
+    /// a product with the same handle, or when ids ran out once the chunk's transaction was
+    /// open (a reservation of its own would then wait for the chunk's own write lock on
+    /// SQLite).
     pub(crate) async fn defer_product(
         &self,
         shop: ShopId,
         mut row: ProductRow,
-    ) -> Result<Option<ProductRow>, sqlx::Error> {
-        let pending = self.pending().handle_is_pending(shop, &row.handle);
-        if self.inner.writes == ChunkWrites::Immediate || pending {
-            return Ok(None);
+    ) -> Result<Deferral, sqlx::Error> {
+        let known = self.pending().knows_handle(shop, &row.handle);
+        if self.inner.writes == ChunkWrites::Immediate || known {
+            return Ok(Deferral::WriteNow(row));
         }
         let mut id = self.inner.ids.take();
         if id.is_none() {
             if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
-                return Ok(None);
+                return Ok(Deferral::WriteNow(row));
             }
             if let Err(error) = self.inner.ids.reserve(&self.inner.store).await {
                 self.note_fault(&error);
@@ -213,7 +222,7 @@ impl ChunkTransaction {
         };
         row.id = id;
         self.pending().push(shop, row.clone());
-        Ok(Some(row))
+        Ok(Deferral::Recorded(row))
     }
 
     /// The first database error a line met, if any.
@@ -384,6 +393,14 @@ mod tests {
         assert!(fault.transient, "{fault:?}");
     }
 
+    /// Whether the chunk records a product with `handle` (rather than writing it now).
+    async fn records(chunk: &ChunkTransaction, shop: ShopId, handle: &str) -> bool {
+        matches!(
+            chunk.defer_product(shop, row(handle)).await.unwrap(),
+            Deferral::Recorded(_)
+        )
+    }
+
     #[tokio::test]
     async fn a_handle_written_mid_chunk_is_not_promised_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -395,15 +412,10 @@ mod tests {
             .id;
         let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
         chunk.begin_line();
-        let first = chunk.defer_product(shop, row("board")).await.unwrap();
-        assert!(first.is_some());
+        assert!(records(&chunk, shop, "board").await);
         chunk.begin_line();
         // A second "board" is written at once, after the first is flushed...
-        assert!(chunk
-            .defer_product(shop, row("board"))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(!records(&chunk, shop, "board").await);
         chunk
             .run(|conn| {
                 Box::pin(async move { sqlx::query("SELECT 1").execute(conn).await.map(drop) })
@@ -412,15 +424,7 @@ mod tests {
             .unwrap();
         // ...and so is a third, although nothing is pending any more.
         chunk.begin_line();
-        assert!(chunk
-            .defer_product(shop, row("board"))
-            .await
-            .unwrap()
-            .is_none());
-        assert!(chunk
-            .defer_product(shop, row("other"))
-            .await
-            .unwrap()
-            .is_some());
+        assert!(!records(&chunk, shop, "board").await);
+        assert!(records(&chunk, shop, "other").await);
     }
 }

@@ -13,8 +13,8 @@
 //! again writing line by line, where the taken handle gets its suffix and the refused value its
 //! line's error.
 
-use crate::product::ProductRow;
-use std::collections::{HashSet, VecDeque};
+use crate::product::{bind_row, ProductRow, ROW_COLUMNS, ROW_VALUES};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;
 use stevedore_store::{AnyConnection, Dialect};
@@ -23,10 +23,8 @@ use stevedore_store::{AnyConnection, Dialect};
 /// values, and a statement text that repeats, so its prepared form is reused.
 const ROWS_PER_INSERT: usize = 500;
 
-const INSERT_COLUMNS: &str = "INSERT INTO products (id, shop_id, title, handle, description_html, \
-     product_type, vendor, tags, status, template_suffix, gift_card, seo_title, seo_description, \
-     created_at, updated_at) VALUES ";
-const VALUES_PER_ROW: usize = 15;
+/// The id, then what [`bind_row`] binds.
+const VALUES_PER_ROW: usize = ROW_VALUES + 1;
 
 #[derive(Debug, Default)]
 pub(crate) struct PendingProducts {
@@ -34,7 +32,7 @@ pub(crate) struct PendingProducts {
     /// The handles of `rows` and of the rows written before them: a second product asking for
     /// one of them is written at once, after the pending rows, so the database settles its
     /// suffix.
-    handles: HashSet<(ShopId, String)>,
+    handles: HashMap<ShopId, HashSet<String>>,
     /// Where the line in progress began in `rows`.
     line_start: usize,
 }
@@ -50,13 +48,18 @@ pub(crate) enum Flushed {
 }
 
 impl PendingProducts {
-    /// Whether `handle` can be promised without asking the database about the chunk's own rows.
-    pub(crate) fn handle_is_pending(&self, shop: ShopId, handle: &str) -> bool {
-        self.handles.contains(&(shop, handle.to_owned()))
+    /// Whether the chunk has recorded or written a product of the shop with `handle`.
+    pub(crate) fn knows_handle(&self, shop: ShopId, handle: &str) -> bool {
+        self.handles
+            .get(&shop)
+            .is_some_and(|handles| handles.contains(handle))
     }
 
     pub(crate) fn push(&mut self, shop: ShopId, row: ProductRow) {
-        self.handles.insert((shop, row.handle.clone()));
+        self.handles
+            .entry(shop)
+            .or_default()
+            .insert(row.handle.clone());
         self.rows.push((shop, row));
     }
 
@@ -69,7 +72,9 @@ impl PendingProducts {
     /// stay unused: a gap, as a rolled-back insert leaves in a sequence.
     pub(crate) fn drop_line(&mut self) {
         for (shop, row) in self.rows.drain(self.line_start..) {
-            self.handles.remove(&(shop, row.handle));
+            if let Some(handles) = self.handles.get_mut(&shop) {
+                handles.remove(&row.handle);
+            }
         }
     }
 
@@ -92,22 +97,7 @@ pub(crate) async fn write(
         let sql = insert_statement(dialect, batch.len());
         let mut query = sqlx::query_scalar::<_, i64>(&sql);
         for (shop, row) in batch {
-            query = query
-                .bind(row.id)
-                .bind(shop.0)
-                .bind(&row.title)
-                .bind(&row.handle)
-                .bind(&row.description_html)
-                .bind(&row.product_type)
-                .bind(&row.vendor)
-                .bind(&row.tags)
-                .bind(&row.status)
-                .bind(&row.template_suffix)
-                .bind(row.gift_card)
-                .bind(&row.seo_title)
-                .bind(&row.seo_description)
-                .bind(row.created_at)
-                .bind(row.updated_at);
+            query = bind_row(query.bind(row.id), *shop, row);
         }
         match query.fetch_all(&mut *conn).await {
             Ok(written) if written.len() == batch.len() => {}
@@ -128,8 +118,10 @@ pub(crate) async fn write(
 /// SQLite's name lookup walks every parameter, which made a 500-row insert cost more than the
 /// rows' whole execution.
 fn insert_statement(dialect: Dialect, rows: usize) -> String {
-    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * VALUES_PER_ROW * 7 + 64);
-    sql.push_str(INSERT_COLUMNS);
+    let mut sql = String::with_capacity(ROW_COLUMNS.len() + rows * VALUES_PER_ROW * 7 + 128);
+    sql.push_str("INSERT INTO products (id, ");
+    sql.push_str(ROW_COLUMNS);
+    sql.push_str(") VALUES ");
     let mut number = 0;
     for row in 0..rows {
         if row > 0 {

@@ -1,7 +1,7 @@
 //! Products: GraphQL types, `productCreate` / `productUpdate` / `productDelete`, `product` /
 //! `products` (with the search syntax's `query:`).
 
-use crate::db::CatalogDb;
+use crate::db::{CatalogDb, Deferral};
 use crate::handle::{parameterize, unique_handle, HandleTable};
 use crate::UserError;
 use async_graphql::connection::{Connection, CursorType, Edge};
@@ -322,73 +322,61 @@ enum Created {
     HandleTaken(String),
 }
 
-/// A product row to insert, its handle still to be settled.
-struct NewProduct {
+/// The columns of a product row after its id, in the order [`bind_row`] binds them.
+pub(crate) const ROW_COLUMNS: &str =
+    "shop_id, title, handle, description_html, product_type, vendor, tags, status, \
+     template_suffix, gift_card, seo_title, seo_description, created_at, updated_at";
+pub(crate) const ROW_VALUES: usize = 14;
+
+type AnyScalar<'q, O> = sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the values of `row` for [`ROW_COLUMNS`].
+pub(crate) fn bind_row<'q, O>(
+    query: AnyScalar<'q, O>,
     shop: ShopId,
-    title: String,
-    handle: String,
-    description_html: String,
-    product_type: String,
-    vendor: String,
-    tags: String,
-    status: ProductStatus,
-    template_suffix: Option<String>,
-    gift_card: bool,
-    seo: SeoInput,
-    now: i64,
+    row: &'q ProductRow,
+) -> AnyScalar<'q, O> {
+    query
+        .bind(shop.0)
+        .bind(&row.title)
+        .bind(&row.handle)
+        .bind(&row.description_html)
+        .bind(&row.product_type)
+        .bind(&row.vendor)
+        .bind(&row.tags)
+        .bind(&row.status)
+        .bind(&row.template_suffix)
+        .bind(row.gift_card)
+        .bind(&row.seo_title)
+        .bind(&row.seo_description)
+        .bind(row.created_at)
+        .bind(row.updated_at)
 }
 
-impl NewProduct {
-    /// The row as it will be stored under `id`.
-    fn row(&self, id: i64) -> ProductRow {
-        ProductRow {
-            id,
-            title: self.title.clone(),
-            handle: self.handle.clone(),
-            description_html: self.description_html.clone(),
-            product_type: self.product_type.clone(),
-            vendor: self.vendor.clone(),
-            tags: self.tags.clone(),
-            status: self.status.as_str().to_owned(),
-            template_suffix: self.template_suffix.clone(),
-            gift_card: i64::from(self.gift_card),
-            seo_title: self.seo.title.clone(),
-            seo_description: self.seo.description.clone(),
-            created_at: self.now,
-            updated_at: self.now,
-        }
-    }
-
-    /// Inserts the row unless the shop already has its handle (then `None`, writing nothing).
-    /// Only the id comes back: the rest of the row is what was sent, and decoding it again
-    /// would be a good part of a bulk line's cost.
+impl ProductRow {
+    /// Inserts the row, giving it its id, unless the shop already has its handle (then false,
+    /// writing nothing). Only the id comes back: the rest of the row is what was sent, and
+    /// decoding it again would be a good part of a bulk line's cost.
     async fn insert_if_handle_free(
-        &self,
+        &mut self,
+        shop: ShopId,
         conn: &mut stevedore_store::AnyConnection,
-    ) -> Result<Option<ProductRow>, sqlx::Error> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO products (shop_id, title, handle, description_html, product_type, vendor, tags, status,
-                 template_suffix, gift_card, seo_title, seo_description, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-             ON CONFLICT (shop_id, handle) DO NOTHING
-             RETURNING id",
-        )
-        .bind(self.shop.0)
-        .bind(&self.title)
-        .bind(&self.handle)
-        .bind(&self.description_html)
-        .bind(&self.product_type)
-        .bind(&self.vendor)
-        .bind(&self.tags)
-        .bind(self.status.as_str())
-        .bind(&self.template_suffix)
-        .bind(i64::from(self.gift_card))
-        .bind(&self.seo.title)
-        .bind(&self.seo.description)
-        .bind(self.now)
-        .fetch_optional(conn)
-        .await?;
-        Ok(id.map(|id| self.row(id)))
+    ) -> Result<bool, sqlx::Error> {
+        static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let values: Vec<String> = (1..=ROW_VALUES).map(|n| format!("${n}")).collect();
+            format!(
+                "INSERT INTO products ({ROW_COLUMNS}) VALUES ({})
+                 ON CONFLICT (shop_id, handle) DO NOTHING RETURNING id",
+                values.join(", ")
+            )
+        });
+        let id: Option<i64> = bind_row(sqlx::query_scalar(INSERT.as_str()), shop, self)
+            .fetch_optional(conn)
+            .await?;
+        if let Some(id) = id {
+            self.id = id;
+        }
+        Ok(id.is_some())
     }
 }
 
@@ -417,37 +405,48 @@ async fn create(
             .unwrap_or_else(|| "product".into())
     });
     let tags = serde_json::to_string(&normalize_tags(fields.tags.as_deref().unwrap_or_default()))?;
-    let mut row = NewProduct {
-        shop,
+    let seo = fields.seo.unwrap_or_default();
+    let row = ProductRow {
+        id: 0,
         title,
         handle,
         description_html: fields.description_html.unwrap_or_default(),
         product_type: fields.product_type.unwrap_or_default(),
         vendor: fields.vendor.unwrap_or_default(),
         tags,
-        status: fields.status.unwrap_or(ProductStatus::Active),
+        status: fields
+            .status
+            .unwrap_or(ProductStatus::Active)
+            .as_str()
+            .to_owned(),
         template_suffix: fields.template_suffix,
-        gift_card: fields.gift_card.unwrap_or(false),
-        seo: fields.seo.unwrap_or_default(),
-        now,
+        gift_card: i64::from(fields.gift_card.unwrap_or(false)),
+        seo_title: seo.title,
+        seo_description: seo.description,
+        created_at: now,
+        updated_at: now,
     };
     // A bulk chunk records the row and writes it later with its neighbours (the `pending`
     // module); the id is all it needs now.
-    if let CatalogDb::Chunk(chunk) = db {
-        if let Some(product) = chunk.defer_product(shop, row.row(0)).await? {
-            return Ok(ProductCreatePayload {
-                product: Some(Product(product)),
-                user_errors: vec![],
-            });
-        }
-    }
+    let mut row = match db {
+        CatalogDb::Chunk(chunk) => match chunk.defer_product(shop, row).await? {
+            Deferral::Recorded(product) => {
+                return Ok(ProductCreatePayload {
+                    product: Some(Product(product)),
+                    user_errors: vec![],
+                })
+            }
+            Deferral::WriteNow(row) => row,
+        },
+        CatalogDb::Pool(_) => row,
+    };
     let created = db
         .write(move |conn| {
             async move {
                 // The common case costs one statement: the insert itself finds out whether the
                 // handle is free. Only a taken one costs the search for a free suffix.
-                if let Some(product) = row.insert_if_handle_free(conn).await? {
-                    return Ok(Created::Product(Box::new(product)));
+                if row.insert_if_handle_free(shop, conn).await? {
+                    return Ok(Created::Product(Box::new(row)));
                 }
                 if !derived {
                     return Ok(Created::HandleTaken(row.handle));
@@ -457,8 +456,8 @@ async fn create(
                 let base = std::mem::take(&mut row.handle);
                 for _ in 0..8 {
                     row.handle = unique_handle(conn, HandleTable::Products, shop, &base).await?;
-                    if let Some(product) = row.insert_if_handle_free(conn).await? {
-                        return Ok(Created::Product(Box::new(product)));
+                    if row.insert_if_handle_free(shop, conn).await? {
+                        return Ok(Created::Product(Box::new(row)));
                     }
                 }
                 Err(sqlx::Error::Protocol(format!(
