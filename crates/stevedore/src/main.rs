@@ -10,6 +10,12 @@ use std::path::PathBuf;
 use stevedore_api::{App, AppConfig};
 use tokio_util::sync::CancellationToken;
 
+/// Every line of a bulk operation allocates and frees many small values (its variables, its
+/// response) on both cores at once, where glibc's allocator spends about a fifth of the CPU;
+/// mimalloc's per-thread pages cost far less there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "stevedore",
