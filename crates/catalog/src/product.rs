@@ -328,27 +328,24 @@ pub(crate) const ROW_COLUMNS: &str =
      template_suffix, gift_card, seo_title, seo_description, created_at, updated_at";
 pub(crate) const ROW_VALUES: usize = 14;
 
-type AnyScalar<'q, O> = sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>;
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Binds the values of `row` for [`ROW_COLUMNS`].
-pub(crate) fn bind_row<'q, O>(
-    query: AnyScalar<'q, O>,
-    shop: ShopId,
-    row: &'q ProductRow,
-) -> AnyScalar<'q, O> {
+/// Binds the row's values in [`ROW_COLUMNS`] order. Text is bound borrowed: the driver copies
+/// it once on its way to the database, and a bound `&String` would be copied twice.
+pub(crate) fn bind_row<'q>(query: AnyQuery<'q>, shop: ShopId, row: &'q ProductRow) -> AnyQuery<'q> {
     query
         .bind(shop.0)
-        .bind(&row.title)
-        .bind(&row.handle)
-        .bind(&row.description_html)
-        .bind(&row.product_type)
-        .bind(&row.vendor)
-        .bind(&row.tags)
-        .bind(&row.status)
-        .bind(&row.template_suffix)
+        .bind(row.title.as_str())
+        .bind(row.handle.as_str())
+        .bind(row.description_html.as_str())
+        .bind(row.product_type.as_str())
+        .bind(row.vendor.as_str())
+        .bind(row.tags.as_str())
+        .bind(row.status.as_str())
+        .bind(row.template_suffix.as_deref())
         .bind(row.gift_card)
-        .bind(&row.seo_title)
-        .bind(&row.seo_description)
+        .bind(row.seo_title.as_deref())
+        .bind(row.seo_description.as_deref())
         .bind(row.created_at)
         .bind(row.updated_at)
 }
@@ -370,13 +367,14 @@ impl ProductRow {
                 values.join(", ")
             )
         });
-        let id: Option<i64> = bind_row(sqlx::query_scalar(INSERT.as_str()), shop, self)
+        let inserted = bind_row(sqlx::query(INSERT.as_str()), shop, self)
             .fetch_optional(conn)
             .await?;
-        if let Some(id) = id {
-            self.id = id;
-        }
-        Ok(id.is_some())
+        let Some(inserted) = inserted else {
+            return Ok(false);
+        };
+        self.id = sqlx::Row::try_get(&inserted, 0)?;
+        Ok(true)
     }
 }
 
