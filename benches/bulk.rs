@@ -47,6 +47,12 @@ struct Measured {
 }
 
 impl Measured {
+    /// Whether the case ran its lines: the upload's file has lines, but none of them is run,
+    /// so it has no line rate.
+    fn runs_lines(&self) -> bool {
+        !self.case.starts_with("upload")
+    }
+
     fn lines_per_second(&self) -> f64 {
         self.lines as f64 / self.wall.as_secs_f64()
     }
@@ -96,10 +102,9 @@ async fn run(sizes: &[u64]) -> Result<()> {
     println!("| case | lines | MB | wall s | lines/s | MB/s | server peak RSS |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for m in &results {
-        // The upload's file has lines, but none of them is run: no line rate to show.
-        let (lines, rate) = match m.case.starts_with("upload") {
-            true => ("–".to_owned(), "–".to_owned()),
-            false => (m.lines.to_string(), format!("{:.0}", m.lines_per_second())),
+        let (lines, rate) = match m.runs_lines() {
+            true => (m.lines.to_string(), format!("{:.0}", m.lines_per_second())),
+            false => ("–".to_owned(), "–".to_owned()),
         };
         println!(
             "| {} | {} | {:.1} | {:.2} | {} | {:.1} | {} |",
@@ -523,7 +528,7 @@ async fn small_operation_latency(work: &Path) -> Result<(f64, f64, f64)> {
 fn chart(path: &PathBuf, results: &[Measured]) -> Result<()> {
     let rows: Vec<(&str, f64)> = results
         .iter()
-        .filter(|m| !m.case.starts_with("upload"))
+        .filter(|m| m.runs_lines())
         .map(|m| (m.case.as_str(), m.lines_per_second()))
         .collect();
     let top = rows.iter().map(|(_, v)| *v).fold(1.0, f64::max);

@@ -326,7 +326,20 @@ enum Created {
 pub(crate) const ROW_COLUMNS: &str =
     "shop_id, title, handle, description_html, product_type, vendor, tags, status, \
      template_suffix, gift_card, seo_title, seo_description, created_at, updated_at";
-pub(crate) const ROW_VALUES: usize = 14;
+/// How many values [`bind_row`] binds: one per column.
+pub(crate) const ROW_VALUES: usize = column_count(ROW_COLUMNS);
+
+const fn column_count(columns: &str) -> usize {
+    let bytes = columns.as_bytes();
+    let (mut count, mut at) = (1, 0);
+    while at < bytes.len() {
+        if bytes[at] == b',' {
+            count += 1;
+        }
+        at += 1;
+    }
+    count
+}
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
