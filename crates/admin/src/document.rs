@@ -56,6 +56,8 @@ pub struct PreparedMutation {
     /// handles were taken, say): the operation's later chunks write line by line from the
     /// start instead of finding that out again.
     pub(crate) writes_immediately: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The catalog's direct answer to the document's lines, if it has one.
+    pub(crate) direct: Option<stevedore_catalog::DirectCreate>,
 }
 
 pub fn prepare(
@@ -118,6 +120,7 @@ pub fn prepare(
         return Err(Rejection::Document(BulkUserError::too_many_connections()));
     }
     let variables = variable_specs(&operation.node);
+    let direct = crate::direct::plan(&document, &operation.node);
     Ok(PreparedMutation {
         source: source.to_owned(),
         root_field: (*root).to_owned(),
@@ -125,6 +128,7 @@ pub fn prepare(
         variables,
         validation: Default::default(),
         writes_immediately: Default::default(),
+        direct,
     })
 }
 

@@ -13,6 +13,11 @@
 //! without savepoints (a round trip per line saved); when a failing line did touch the
 //! database, that attempt is rolled back and the chunk runs again with a savepoint around each
 //! line.
+//!
+//! Lines of the usual import document (`productCreate` of one input variable, plain fields
+//! selected) are read and answered by the catalog's direct path instead of the schema, once
+//! the document has validated against the schema on a line of its own. A line the direct path
+//! declines runs through the schema as any other.
 
 use crate::document::{prepare, PreparedMutation};
 use crate::schema::{AdminSchema, MUTATION_ROOT};
@@ -21,7 +26,9 @@ use crate::variables;
 use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
-use stevedore_catalog::{CatalogDb, ChunkTransaction, ChunkWrites, ProductIds};
+use stevedore_catalog::{
+    CatalogDb, ChunkTransaction, ChunkWrites, DirectCreate, DirectError, ProductFields, ProductIds,
+};
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
 use stevedore_engine::{ChunkOutcome, ChunkWork, Executor, ExecutorError, Rejection};
@@ -31,6 +38,7 @@ use stevedore_store::Transaction;
 
 pub struct EmbeddedExecutor {
     schema: AdminSchema,
+    clock: std::sync::Arc<dyn stevedore_core::Clock>,
     types: TypeIndex,
     store: Store,
     /// Product ids reserved ahead for this process's chunks.
@@ -39,10 +47,11 @@ pub struct EmbeddedExecutor {
 
 impl EmbeddedExecutor {
     pub fn new(clock: std::sync::Arc<dyn stevedore_core::Clock>, store: Store) -> Self {
-        let schema = crate::schema::build_bulk_schema(clock);
+        let schema = crate::schema::build_bulk_schema(clock.clone());
         let types = TypeIndex::from_sdl(&schema.sdl());
         Self {
             schema,
+            clock,
             types,
             store,
             product_ids: ProductIds::default(),
@@ -51,7 +60,19 @@ impl EmbeddedExecutor {
 
     /// Reads and checks a line's variables. This needs no database, so it happens before the
     /// chunk queues for the write lock, while another chunk may hold it.
-    fn read_line(
+    fn read_line(&self, work: Chunk<'_, '_>, line: Line<'_>) -> Result<LineInput, ExecutorError> {
+        let direct =
+            work.prepared.direct.as_ref().filter(|_| {
+                work.prepared.validation.validated() && DirectCreate::allowed(work.scopes)
+            });
+        if let Some(fields) = direct.and_then(|direct| direct.read(line.text)) {
+            return Ok(LineInput::Direct(fields));
+        }
+        self.read_for_schema(work.prepared, line)
+    }
+
+    /// Reads and checks a line's variables for the schema's execution.
+    fn read_for_schema(
         &self,
         prepared: &PreparedMutation,
         line: Line<'_>,
@@ -79,14 +100,10 @@ impl EmbeddedExecutor {
         ))))
     }
 
-    fn read_lines(
-        &self,
-        prepared: &PreparedMutation,
-        lines: &[Line<'_>],
-    ) -> Result<Vec<LineInput>, ExecutorError> {
-        lines
+    fn read_lines(&self, work: Chunk<'_, '_>) -> Result<Vec<LineInput>, ExecutorError> {
+        work.lines
             .iter()
-            .map(|&line| self.read_line(prepared, line))
+            .map(|&line| self.read_line(work, line))
             .collect()
     }
 
@@ -100,7 +117,23 @@ impl EmbeddedExecutor {
         out: &mut Vec<u8>,
     ) -> Result<LineRun, ExecutorError> {
         let prepared = work.prepared;
+        let input = match input {
+            LineInput::Direct(fields) => {
+                if self
+                    .answer_directly(work, transaction, line, fields, out)
+                    .await?
+                {
+                    return Ok(LineRun::ANSWERED);
+                }
+                // Declined before recording anything: the schema answers the line.
+                self.read_for_schema(prepared, line)?
+            }
+            input => input,
+        };
         let variables = match input {
+            LineInput::Direct(_) => {
+                return Err(internal("a line was read twice for the direct path"))
+            }
             LineInput::Ready(variables) => variables,
             LineInput::Refused(answer) => {
                 out.extend_from_slice(&answer);
@@ -138,8 +171,43 @@ impl EmbeddedExecutor {
     }
 }
 
+impl EmbeddedExecutor {
+    /// Answers a line through the catalog's direct path and appends its result line; false if
+    /// the path declined it, having recorded and appended nothing.
+    async fn answer_directly(
+        &self,
+        work: Chunk<'_, '_>,
+        transaction: &ChunkTransaction,
+        line: Line<'_>,
+        fields: ProductFields,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ExecutorError> {
+        let Some(direct) = &work.prepared.direct else {
+            return Ok(false);
+        };
+        let now = self.clock.now().timestamp_millis();
+        let mut response = Vec::with_capacity(256);
+        let answered = direct
+            .answer(transaction, work.claim.shop_id, fields, now, &mut response)
+            .await
+            .map_err(|error| match error {
+                DirectError::Database(error) => database(error),
+                DirectError::Json(error) => internal(error),
+            })?;
+        if answered {
+            push_result_line(out, &response, line.number);
+        }
+        Ok(answered)
+    }
+}
+
 /// A line's variables, read and checked; or its answer, if they were refused.
+// The large variant is the common one: boxing it would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 enum LineInput {
+    /// For the direct path.
+    Direct(ProductFields),
+    /// For the schema.
     Ready(Variables),
     Refused(Vec<u8>),
 }
@@ -156,6 +224,13 @@ struct LineRun {
 }
 
 impl LineRun {
+    /// Answered with its product, nothing sent to the database yet.
+    const ANSWERED: LineRun = LineRun {
+        failed: false,
+        ran: true,
+        undo: false,
+    };
+
     /// Refused before running: nothing was written.
     const REFUSED: LineRun = LineRun {
         failed: true,
@@ -239,7 +314,7 @@ impl Executor for EmbeddedExecutor {
         // Each step down the ladder writes more carefully, so the third attempt at most is done.
         for _ in 0..3 {
             // Read for each attempt: an attempt uses its inputs up. Only rare chunks need more.
-            let inputs = self.read_lines(chunk.prepared, chunk.lines)?;
+            let inputs = self.read_lines(chunk)?;
             mode = match self.run_lines(chunk, inputs, mode).await? {
                 Attempt::Done(outcome) => return Ok(outcome),
                 Attempt::NeedsSavepoints => Mode {
@@ -358,3 +433,6 @@ async fn rollback(transaction: Option<Transaction>) -> Result<(), ExecutorError>
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

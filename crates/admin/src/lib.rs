@@ -4,10 +4,12 @@
 //!
 //! The HTTP edge authenticates and hands requests here; the engine hands chunks to
 //! [`EmbeddedExecutor`]. Both see one schema, so a bulk line answers exactly as the same
-//! synchronous call would.
+//! synchronous call would. (The executor answers the common `productCreate` import lines
+//! without the schema, through the catalog's direct path, with the same bytes.)
 
 mod bulk;
 mod cost;
+mod direct;
 mod document;
 mod executor;
 mod listing;

@@ -17,6 +17,13 @@ use std::sync::{Arc, OnceLock};
 #[derive(Debug, Clone, Default)]
 pub struct ValidationMemo(Arc<OnceLock<ValidationResult>>);
 
+impl ValidationMemo {
+    /// Whether a line of the document has validated cleanly (in this process).
+    pub fn validated(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
 /// The schema extension that consults a request's [`ValidationMemo`].
 pub struct ReuseValidation;
 

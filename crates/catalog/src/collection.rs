@@ -85,7 +85,7 @@ pub struct CollectionMutation;
 #[Object]
 impl CollectionMutation {
     /// Creates a custom collection.
-    #[graphql(guard = "RequireScope::new(\"collectionCreate\", \"write_products\")")]
+    #[graphql(guard = "RequireScope::new(\"collectionCreate\", crate::product::WRITE_PRODUCTS)")]
     async fn collection_create(
         &self,
         ctx: &Context<'_>,

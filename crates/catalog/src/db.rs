@@ -29,11 +29,12 @@ pub enum ChunkWrites {
 }
 
 /// What became of a created product in a chunk.
-pub(crate) enum Deferral {
-    /// Recorded with its id, to be written with the chunk's other rows.
-    Recorded(ProductRow),
+pub(crate) enum Deferral<T> {
+    /// Recorded with its id, to be written with the chunk's other rows; `T` is the answer made
+    /// from the row with its id.
+    Recorded(T),
     /// To be written now, as in a synchronous call.
-    WriteNow(ProductRow),
+    WriteNow(Box<ProductRow>),
 }
 
 /// The one transaction a bulk chunk's lines write in, and the first database error any of them
@@ -196,20 +197,22 @@ impl ChunkTransaction {
     /// written now: when the chunk writes immediately, when the chunk already recorded or wrote
     /// a product with the same handle, or when ids ran out once the chunk's transaction was
     /// open (a reservation of its own would then wait for the chunk's own write lock on
-    /// SQLite).
-    pub(crate) async fn defer_product(
+    /// SQLite). A recorded product is answered by `answer`, given the row with its id, before
+    /// the chunk keeps the row.
+    pub(crate) async fn defer_product<T>(
         &self,
         shop: ShopId,
         mut row: ProductRow,
-    ) -> Result<Deferral, sqlx::Error> {
+        answer: impl FnOnce(&ProductRow) -> T,
+    ) -> Result<Deferral<T>, sqlx::Error> {
         let known = self.pending().knows_handle(shop, &row.handle);
         if self.inner.writes == ChunkWrites::Immediate || known {
-            return Ok(Deferral::WriteNow(row));
+            return Ok(Deferral::WriteNow(Box::new(row)));
         }
         let mut id = self.inner.ids.take();
         if id.is_none() {
             if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
-                return Ok(Deferral::WriteNow(row));
+                return Ok(Deferral::WriteNow(Box::new(row)));
             }
             if let Err(error) = self.inner.ids.reserve(&self.inner.store).await {
                 self.note_fault(&error);
@@ -221,8 +224,9 @@ impl ChunkTransaction {
             return Err(sqlx::Error::Protocol("no product id was reserved".into()));
         };
         row.id = id;
-        self.pending().push(shop, row.clone());
-        Ok(Deferral::Recorded(row))
+        let answered = answer(&row);
+        self.pending().push(shop, row);
+        Ok(Deferral::Recorded(answered))
     }
 
     /// The first database error a line met, if any.
@@ -388,7 +392,10 @@ mod tests {
         store.close().await;
         let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
         chunk.begin_line();
-        assert!(chunk.defer_product(ShopId(1), row("board")).await.is_err());
+        assert!(chunk
+            .defer_product(ShopId(1), row("board"), |_| ())
+            .await
+            .is_err());
         let fault = chunk.take_fault().expect("the chunk is given back");
         assert!(fault.transient, "{fault:?}");
     }
@@ -396,7 +403,10 @@ mod tests {
     /// Whether the chunk records a product with `handle` (rather than writing it now).
     async fn records(chunk: &ChunkTransaction, shop: ShopId, handle: &str) -> bool {
         matches!(
-            chunk.defer_product(shop, row(handle)).await.unwrap(),
+            chunk
+                .defer_product(shop, row(handle), |_| ())
+                .await
+                .unwrap(),
             Deferral::Recorded(_)
         )
     }

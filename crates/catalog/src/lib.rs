@@ -8,14 +8,16 @@
 
 mod collection;
 mod db;
+mod direct;
 mod handle;
 mod pending;
 mod product;
 
 pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
+pub use direct::{DirectCreate, DirectError, PayloadField, ProductField};
 pub use pending::ProductIds;
-pub use product::{Product, ProductStatus};
+pub use product::{Product, ProductFields, ProductStatus};
 
 use async_graphql::MergedObject;
 

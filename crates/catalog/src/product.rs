@@ -16,8 +16,12 @@ use stevedore_core::{Gid, ProductId, RequireScope, ShopId};
 
 const MAX_TITLE_CHARS: usize = 255;
 
+/// The access scope product mutations need.
+pub(crate) const WRITE_PRODUCTS: &str = "write_products";
+
 /// `ProductStatus`.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProductStatus {
     Active,
     Archived,
@@ -25,7 +29,7 @@ pub enum ProductStatus {
 }
 
 impl ProductStatus {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Active => "ACTIVE",
             Self::Archived => "ARCHIVED",
@@ -33,7 +37,7 @@ impl ProductStatus {
         }
     }
 
-    fn from_stored(text: &str) -> Self {
+    pub(crate) fn from_stored(text: &str) -> Self {
         match text {
             "ARCHIVED" => Self::Archived,
             "DRAFT" => Self::Draft,
@@ -43,8 +47,9 @@ impl ProductStatus {
 }
 
 /// `SEOInput`.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, serde::Deserialize)]
 #[graphql(name = "SEOInput")]
+#[serde(deny_unknown_fields)]
 pub struct SeoInput {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -59,8 +64,15 @@ pub struct Seo {
 }
 
 /// The product attributes every product input carries, whichever argument delivered them.
-#[derive(Debug, Clone, Default)]
-struct ProductFields {
+///
+/// It also reads a bulk line's input directly from JSON (see the `direct` module), strictly:
+/// a field it does not know (`id` included), or a value of another JSON type than the
+/// attribute's, fails the read and leaves the line to the GraphQL executor. `null` reads as
+/// absent, as the executor coerces it for these nullable fields.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProductFields {
+    #[serde(skip)]
     id: Option<ID>,
     title: Option<String>,
     description_html: Option<String>,
@@ -389,6 +401,65 @@ impl ProductRow {
         self.id = sqlx::Row::try_get(&inserted, 0)?;
         Ok(true)
     }
+
+    /// The row `productCreate` makes of its input at `now` (its id still to come), and whether
+    /// its handle was derived from the title rather than given; or the input's user error.
+    pub(crate) fn new_product(
+        fields: ProductFields,
+        now: i64,
+    ) -> Result<(ProductRow, HandleFrom), UserError> {
+        if let Some(error) = validate_title(fields.title.as_deref(), true) {
+            return Err(error);
+        }
+        let title = fields.title.unwrap_or_default();
+        let explicit_handle = fields
+            .handle
+            .as_deref()
+            .map(parameterize)
+            .filter(|handle| !handle.is_empty());
+        let handle_from = match explicit_handle {
+            Some(_) => HandleFrom::Input,
+            None => HandleFrom::Title,
+        };
+        let handle = explicit_handle.unwrap_or_else(|| {
+            Some(parameterize(&title))
+                .filter(|base| !base.is_empty())
+                .unwrap_or_else(|| "product".into())
+        });
+        let tags = normalize_tags(fields.tags.as_deref().unwrap_or_default());
+        let seo = fields.seo.unwrap_or_default();
+        let row = ProductRow {
+            id: 0,
+            title,
+            handle,
+            description_html: fields.description_html.unwrap_or_default(),
+            product_type: fields.product_type.unwrap_or_default(),
+            vendor: fields.vendor.unwrap_or_default(),
+            // Text from a list of strings: writing it cannot fail.
+            tags: serde_json::Value::from(tags).to_string(),
+            status: fields
+                .status
+                .unwrap_or(ProductStatus::Active)
+                .as_str()
+                .to_owned(),
+            template_suffix: fields.template_suffix,
+            gift_card: i64::from(fields.gift_card.unwrap_or(false)),
+            seo_title: seo.title,
+            seo_description: seo.description,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok((row, handle_from))
+    }
+}
+
+/// Where a new product's handle came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandleFrom {
+    /// Given in the input: refused when taken.
+    Input,
+    /// Derived from the title: a taken one gets a free suffix.
+    Title,
 }
 
 async fn create(
@@ -397,57 +468,26 @@ async fn create(
     fields: ProductFields,
     now: i64,
 ) -> async_graphql::Result<ProductCreatePayload> {
-    if let Some(error) = validate_title(fields.title.as_deref(), true) {
-        return Ok(ProductCreatePayload {
-            product: None,
-            user_errors: vec![error],
-        });
-    }
-    let title = fields.title.unwrap_or_default();
-    let explicit_handle = fields
-        .handle
-        .as_deref()
-        .map(parameterize)
-        .filter(|handle| !handle.is_empty());
-    let derived = explicit_handle.is_none();
-    let handle = explicit_handle.unwrap_or_else(|| {
-        Some(parameterize(&title))
-            .filter(|base| !base.is_empty())
-            .unwrap_or_else(|| "product".into())
-    });
-    let tags = serde_json::to_string(&normalize_tags(fields.tags.as_deref().unwrap_or_default()))?;
-    let seo = fields.seo.unwrap_or_default();
-    let row = ProductRow {
-        id: 0,
-        title,
-        handle,
-        description_html: fields.description_html.unwrap_or_default(),
-        product_type: fields.product_type.unwrap_or_default(),
-        vendor: fields.vendor.unwrap_or_default(),
-        tags,
-        status: fields
-            .status
-            .unwrap_or(ProductStatus::Active)
-            .as_str()
-            .to_owned(),
-        template_suffix: fields.template_suffix,
-        gift_card: i64::from(fields.gift_card.unwrap_or(false)),
-        seo_title: seo.title,
-        seo_description: seo.description,
-        created_at: now,
-        updated_at: now,
+    let (row, handle_from) = match ProductRow::new_product(fields, now) {
+        Ok(made) => made,
+        Err(error) => {
+            return Ok(ProductCreatePayload {
+                product: None,
+                user_errors: vec![error],
+            })
+        }
     };
     // A bulk chunk records the row and writes it later with its neighbours (the `pending`
     // module); the id is all it needs now.
     let mut row = match db {
-        CatalogDb::Chunk(chunk) => match chunk.defer_product(shop, row).await? {
+        CatalogDb::Chunk(chunk) => match chunk.defer_product(shop, row, |row| row.clone()).await? {
             Deferral::Recorded(product) => {
                 return Ok(ProductCreatePayload {
                     product: Some(Product(product)),
                     user_errors: vec![],
                 })
             }
-            Deferral::WriteNow(row) => row,
+            Deferral::WriteNow(row) => *row,
         },
         CatalogDb::Pool(_) => row,
     };
@@ -459,7 +499,7 @@ async fn create(
                 if row.insert_if_handle_free(shop, conn).await? {
                     return Ok(Created::Product(Box::new(row)));
                 }
-                if !derived {
+                if handle_from == HandleFrom::Input {
                     return Ok(Created::HandleTaken(row.handle));
                 }
                 // On Postgres another transaction may commit the suffixed handle first:
@@ -612,7 +652,7 @@ pub struct ProductMutation;
 #[Object]
 impl ProductMutation {
     /// Creates a product. `input` is the pre-2024-04 form of `product`.
-    #[graphql(guard = "RequireScope::new(\"productCreate\", \"write_products\")")]
+    #[graphql(guard = "RequireScope::new(\"productCreate\", WRITE_PRODUCTS)")]
     async fn product_create(
         &self,
         ctx: &Context<'_>,
@@ -641,7 +681,7 @@ impl ProductMutation {
     }
 
     /// Deletes the product named by the input's `id`.
-    #[graphql(guard = "RequireScope::new(\"productDelete\", \"write_products\")")]
+    #[graphql(guard = "RequireScope::new(\"productDelete\", WRITE_PRODUCTS)")]
     async fn product_delete(
         &self,
         ctx: &Context<'_>,
@@ -651,7 +691,7 @@ impl ProductMutation {
     }
 
     /// Updates the product named by the input's `id`; absent attributes are left as they are.
-    #[graphql(guard = "RequireScope::new(\"productUpdate\", \"write_products\")")]
+    #[graphql(guard = "RequireScope::new(\"productUpdate\", WRITE_PRODUCTS)")]
     async fn product_update(
         &self,
         ctx: &Context<'_>,
