@@ -591,3 +591,54 @@ async fn a_handle_taken_before_the_import_still_gets_its_suffix() {
         ])
     );
 }
+
+#[tokio::test]
+async fn each_bulk_answer_shows_the_product_as_stored() {
+    // After an operation's first chunk, lines of this document are answered without running
+    // the GraphQL schema: the answer is written from the product as recorded. It must be what
+    // the API reads back afterwards, field for field.
+    const FIELDS: &str = "id legacyResourceId title handle descriptionHtml productType vendor \
+                          tags status templateSuffix isGiftCard createdAt updatedAt __typename";
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 4,
+        ..Default::default()
+    })
+    .await;
+    let document = format!(
+        "mutation call($input: ProductInput!) {{ productCreate(input: $input) {{ __typename \
+         product {{ {FIELDS} }} userErrors {{ field message }} }} }}"
+    );
+    let input: Vec<String> = (0..24)
+        .map(|n| {
+            let status = ["ACTIVE", "DRAFT", "ARCHIVED"][n % 3];
+            json!({"input": {
+                "title": format!("Board {n} / \"quoted\" é"),
+                "descriptionHtml": "<p>a/b</p>",
+                "productType": "Snowboard",
+                "vendor": "Stevedore",
+                "tags": ["z, a", " b ", "a"],
+                "status": status,
+                "giftCard": n % 2 == 0,
+                "templateSuffix": if n % 4 == 0 { Value::Null } else { json!("special") },
+                "seo": {"title": "Boards"},
+            }})
+            .to_string()
+        })
+        .collect();
+    let (operation, lines) = server.import(&input.join("\n"), &document).await;
+    assert_eq!(operation["objectCount"], "24");
+    for line in &lines {
+        let payload = &line["data"]["productCreate"];
+        assert_eq!(payload["userErrors"], json!([]), "{line}");
+        assert_eq!(payload["__typename"], "ProductCreatePayload");
+        let answered = &payload["product"];
+        assert_eq!(answered["tags"], json!(["a", "b", "z"]));
+        let stored = server
+            .graphql(
+                &format!("query($id: ID!) {{ product(id: $id) {{ {FIELDS} }} }}"),
+                json!({"id": answered["id"]}),
+            )
+            .await;
+        assert_eq!(&stored["data"]["product"], answered, "{line}");
+    }
+}
