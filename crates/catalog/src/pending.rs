@@ -148,7 +148,7 @@ fn insert_statement(dialect: Dialect, rows: usize) -> String {
     sql
 }
 
-/// Ids reserved at once: one short write transaction serves four chunks of the default size.
+/// Ids reserved at once: one short write transaction serves a chunk of the default size.
 const IDS_PER_RESERVATION: usize = 4096;
 
 /// Product ids reserved ahead and not yet given out, shared by a process's chunks. An id given

@@ -44,7 +44,10 @@ impl Default for EngineConfig {
         Self {
             workers: 2,
             chunk_limits: ChunkLimits {
-                max_lines: 1000,
+                // A commit costs a few milliseconds however many lines it holds (on SQLite the
+                // commit and its share of WAL checkpoints): a 500,000-line import ran about a
+                // fifth faster with 4,000 lines a chunk than with 1,000.
+                max_lines: 4000,
                 max_bytes: 1 << 20,
                 max_line_bytes: stevedore_core::limits::MAX_LINE_BYTES,
             },

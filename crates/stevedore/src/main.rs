@@ -76,7 +76,7 @@ pub struct StoreArgs {
     #[arg(long, env = "STEVEDORE_WORKERS", default_value_t = 2)]
     workers: usize,
     /// Input lines per chunk: the unit a worker claims, runs and commits at once.
-    #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 1000)]
+    #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 4000)]
     chunk_lines: u64,
     /// Seconds a claim on a chunk or an operation step lasts without renewal (renewed every
     /// third of it while the work runs); work of a process that died is taken over after it.
