@@ -68,7 +68,9 @@ impl EmbeddedExecutor {
         if let Some(fields) = direct.and_then(|direct| direct.read(line.text)) {
             return Ok(LineInput::Direct(fields));
         }
-        self.read_for_schema(work.prepared, line)
+        Ok(LineInput::Schema(
+            self.read_for_schema(work.prepared, line)?,
+        ))
     }
 
     /// Reads and checks a line's variables for the schema's execution.
@@ -76,11 +78,11 @@ impl EmbeddedExecutor {
         &self,
         prepared: &PreparedMutation,
         line: Line<'_>,
-    ) -> Result<LineInput, ExecutorError> {
+    ) -> Result<SchemaInput, ExecutorError> {
         let refused = |message: &str| {
             let mut answer = Vec::new();
             push_error_line(&mut answer, message, line.number);
-            Ok(LineInput::Refused(answer))
+            Ok(SchemaInput::Refused(answer))
         };
         let values: Map<String, Value> = match serde_json::from_slice::<Value>(line.text) {
             Ok(Value::Object(values)) => values,
@@ -93,9 +95,9 @@ impl EmbeddedExecutor {
                 serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
             let mut answer = Vec::new();
             push_result_line(&mut answer, &response, line.number);
-            return Ok(LineInput::Refused(answer));
+            return Ok(SchemaInput::Refused(answer));
         }
-        Ok(LineInput::Ready(Variables::from_json(Value::Object(
+        Ok(SchemaInput::Ready(Variables::from_json(Value::Object(
             values,
         ))))
     }
@@ -128,14 +130,11 @@ impl EmbeddedExecutor {
                 // Declined before recording anything: the schema answers the line.
                 self.read_for_schema(prepared, line)?
             }
-            input => input,
+            LineInput::Schema(input) => input,
         };
         let variables = match input {
-            LineInput::Direct(_) => {
-                return Err(internal("a line was read twice for the direct path"))
-            }
-            LineInput::Ready(variables) => variables,
-            LineInput::Refused(answer) => {
+            SchemaInput::Ready(variables) => variables,
+            SchemaInput::Refused(answer) => {
                 out.extend_from_slice(&answer);
                 return Ok(LineRun::REFUSED);
             }
@@ -169,9 +168,7 @@ impl EmbeddedExecutor {
             undo,
         })
     }
-}
 
-impl EmbeddedExecutor {
     /// Answers a line through the catalog's direct path and appends its result line; false if
     /// the path declined it, having recorded and appended nothing.
     async fn answer_directly(
@@ -201,13 +198,16 @@ impl EmbeddedExecutor {
     }
 }
 
-/// A line's variables, read and checked; or its answer, if they were refused.
+/// A line read for the direct path, or for the schema.
 // The large variant is the common one: boxing it would cost an allocation per line.
 #[allow(clippy::large_enum_variant)]
 enum LineInput {
-    /// For the direct path.
     Direct(ProductFields),
-    /// For the schema.
+    Schema(SchemaInput),
+}
+
+/// A line's variables, read and checked; or its answer, if they were refused.
+enum SchemaInput {
     Ready(Variables),
     Refused(Vec<u8>),
 }
