@@ -27,7 +27,8 @@ use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
 use stevedore_catalog::{
-    CatalogDb, ChunkTransaction, ChunkWrites, DirectCreate, DirectError, ProductFields, ProductIds,
+    CatalogDb, ChunkTransaction, ChunkWrites, DirectCreate, DirectError, HandleNotAnswered,
+    ProductFields, ProductIds,
 };
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
@@ -145,6 +146,13 @@ impl EmbeddedExecutor {
             .data(work.scopes.clone())
             .data(prepared.validation.clone())
             .data(CatalogDb::Chunk(transaction.clone()));
+        if prepared
+            .direct
+            .as_ref()
+            .is_some_and(|direct| !direct.shows_handle())
+        {
+            request = request.data(HandleNotAnswered);
+        }
         request.set_parsed_query(prepared.document.clone());
         let mut response = self.schema.execute(request).await;
         if let Some((_, operation)) = crate::cost::selected_operation(&prepared.document, None) {

@@ -1,6 +1,6 @@
 //! Where catalog resolvers read and write: the store's pool, or a bulk chunk's transaction.
 
-use crate::pending::{self, Flushed, PendingProducts, ProductIds};
+use crate::pending::{self, Flushed, Handle, PendingProducts, ProductIds, Recorded};
 use crate::product::ProductRow;
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -203,6 +203,7 @@ impl ChunkTransaction {
         &self,
         shop: ShopId,
         mut row: ProductRow,
+        handle: Handle,
         answer: impl FnOnce(&ProductRow) -> T,
     ) -> Result<Deferral<T>, sqlx::Error> {
         let known = self.pending().knows_handle(shop, &row.handle);
@@ -225,7 +226,7 @@ impl ChunkTransaction {
         };
         row.id = id;
         let answered = answer(&row);
-        self.pending().push(shop, row);
+        self.pending().push(Recorded { shop, row, handle });
         Ok(Deferral::Recorded(answered))
     }
 
@@ -393,7 +394,7 @@ mod tests {
         let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
         chunk.begin_line();
         assert!(chunk
-            .defer_product(ShopId(1), row("board"), |_| ())
+            .defer_product(ShopId(1), row("board"), Handle::Promised, |_| ())
             .await
             .is_err());
         let fault = chunk.take_fault().expect("the chunk is given back");
@@ -404,7 +405,7 @@ mod tests {
     async fn records(chunk: &ChunkTransaction, shop: ShopId, handle: &str) -> bool {
         matches!(
             chunk
-                .defer_product(shop, row(handle), |_| ())
+                .defer_product(shop, row(handle), Handle::Promised, |_| ())
                 .await
                 .unwrap(),
             Deferral::Recorded(_)

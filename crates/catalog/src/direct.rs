@@ -15,6 +15,7 @@
 //! the two paths.
 
 use crate::db::{ChunkTransaction, Deferral};
+use crate::pending::Handle;
 use crate::product::{ProductFields, ProductRow, ProductStatus, WRITE_PRODUCTS};
 use async_graphql::ScalarType;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -128,16 +129,26 @@ impl DirectCreate {
         now: i64,
         response: &mut Vec<u8>,
     ) -> Result<bool, DirectError> {
-        let Ok((row, _)) = ProductRow::new_product(fields, now) else {
+        let Ok((row, handle_from)) = ProductRow::new_product(fields, now) else {
             return Ok(false);
         };
+        let handle = Handle::answered(handle_from, self.shows_handle());
         let written = chunk
-            .defer_product(shop, row, |row| self.write_response(row, response))
+            .defer_product(shop, row, handle, |row| self.write_response(row, response))
             .await?;
         match written {
             Deferral::Recorded(written) => written.map(|()| true).map_err(DirectError::Json),
             Deferral::WriteNow(_) => Ok(false),
         }
+    }
+
+    /// Whether the answer shows the product's handle. When it does not, the executor tells
+    /// the schema so ([`HandleNotAnswered`]) for the lines it runs there.
+    pub fn shows_handle(&self) -> bool {
+        self.payload.iter().any(|(_, field)| {
+            matches!(field, PayloadField::Product(fields)
+                if fields.iter().any(|(_, field)| *field == ProductField::Handle))
+        })
     }
 
     /// `{"data":{"<root>":{<payload>}}}`, as the executor serializes it.
@@ -160,6 +171,12 @@ impl DirectCreate {
         Ok(())
     }
 }
+
+/// Request data for a bulk line whose answer cannot show a created product's handle: a handle
+/// derived from the title may then still get its suffix when the chunk writes the product,
+/// instead of the chunk running again line by line (see the `pending` module).
+#[derive(Debug, Clone, Copy)]
+pub struct HandleNotAnswered;
 
 /// Why a directly answered line could not be done: the chunk's trouble, not the line's.
 #[derive(Debug, thiserror::Error)]

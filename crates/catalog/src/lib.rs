@@ -15,7 +15,7 @@ mod product;
 
 pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
-pub use direct::{DirectCreate, DirectError, PayloadField, ProductField};
+pub use direct::{DirectCreate, DirectError, HandleNotAnswered, PayloadField, ProductField};
 pub use pending::ProductIds;
 pub use product::{Product, ProductFields, ProductStatus};
 

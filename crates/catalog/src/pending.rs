@@ -8,12 +8,15 @@
 //! statement a chunk needs the write lock only for its short flush, so chunks execute side by
 //! side on every core.
 //!
-//! The handle is assumed free. The flush finds out: an insert the database skips (the handle
-//! was taken), or a value it refuses, means some line's answer was wrong, and the chunk is run
-//! again writing line by line, where the taken handle gets its suffix and the refused value its
-//! line's error.
+//! The handle is assumed free. The flush finds out. A row the database skips had its handle
+//! taken: if the row's answer did not show its handle and the handle came from the title, the
+//! row gets its suffix there and then (a re-import of titles the shop already has would
+//! otherwise run line by line). Otherwise, and for a value the database refuses, some line's
+//! answer was wrong, and the chunk is run again writing line by line, where the taken handle
+//! gets its suffix (or its line's error) and the refused value its line's error.
 
-use crate::product::{bind_row, ProductRow, ROW_COLUMNS, ROW_VALUES};
+use crate::handle::{unique_handle, HandleTable};
+use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;
@@ -26,9 +29,37 @@ const ROWS_PER_INSERT: usize = 500;
 /// The id, then what [`bind_row`] binds.
 const VALUES_PER_ROW: usize = ROW_VALUES + 1;
 
+/// Whether a recorded row's handle may still change at the flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handle {
+    /// The line's answer showed it, or the input gave it: a taken one makes the answer wrong.
+    Promised,
+    /// Derived from the title and not shown: a taken one gets its suffix at the flush.
+    Open,
+}
+
+impl Handle {
+    /// The handle of a new product whose handle came `from` there, in an answer that shows it
+    /// or not.
+    pub(crate) fn answered(from: HandleFrom, shown: bool) -> Self {
+        match (from, shown) {
+            (HandleFrom::Title, false) => Self::Open,
+            _ => Self::Promised,
+        }
+    }
+}
+
+/// A product recorded for the flush.
+#[derive(Debug)]
+pub(crate) struct Recorded {
+    pub(crate) shop: ShopId,
+    pub(crate) row: ProductRow,
+    pub(crate) handle: Handle,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct PendingProducts {
-    rows: Vec<(ShopId, ProductRow)>,
+    rows: Vec<Recorded>,
     /// The handles of `rows` and of the rows written before them: a second product asking for
     /// one of them is written at once, after the pending rows, so the database settles its
     /// suffix.
@@ -55,12 +86,12 @@ impl PendingProducts {
             .is_some_and(|handles| handles.contains(handle))
     }
 
-    pub(crate) fn push(&mut self, shop: ShopId, row: ProductRow) {
+    pub(crate) fn push(&mut self, recorded: Recorded) {
         self.handles
-            .entry(shop)
+            .entry(recorded.shop)
             .or_default()
-            .insert(row.handle.clone());
-        self.rows.push((shop, row));
+            .insert(recorded.row.handle.clone());
+        self.rows.push(recorded);
     }
 
     /// A new line begins: what it records can be dropped again with [`Self::drop_line`].
@@ -71,7 +102,7 @@ impl PendingProducts {
     /// Forgets the rows the line in progress recorded (its answer was an error). Their ids
     /// stay unused: a gap, as a rolled-back insert leaves in a sequence.
     pub(crate) fn drop_line(&mut self) {
-        for (shop, row) in self.rows.drain(self.line_start..) {
+        for Recorded { shop, row, .. } in self.rows.drain(self.line_start..) {
             if let Some(handles) = self.handles.get_mut(&shop) {
                 handles.remove(&row.handle);
             }
@@ -81,7 +112,7 @@ impl PendingProducts {
     /// Takes every pending row out, to be written with [`write`]. Their handles stay known:
     /// a later line asking for one of them is written at once too, where the database gives it
     /// its suffix, instead of being recorded and certain to be skipped.
-    pub(crate) fn take_rows(&mut self) -> Vec<(ShopId, ProductRow)> {
+    pub(crate) fn take_rows(&mut self) -> Vec<Recorded> {
         self.line_start = 0;
         std::mem::take(&mut self.rows)
     }
@@ -91,17 +122,21 @@ impl PendingProducts {
 pub(crate) async fn write(
     conn: &mut AnyConnection,
     dialect: Dialect,
-    rows: &[(ShopId, ProductRow)],
+    rows: &[Recorded],
 ) -> Result<Flushed, sqlx::Error> {
     for batch in rows.chunks(ROWS_PER_INSERT) {
         let sql = insert_statement(dialect, batch.len());
         let mut query = sqlx::query(&sql);
-        for (shop, row) in batch {
-            query = bind_row(query.bind(row.id), *shop, row);
+        for recorded in batch {
+            query = bind_row(query.bind(recorded.row.id), recorded.shop, &recorded.row);
         }
         match query.execute(&mut *conn).await {
             Ok(written) if written.rows_affected() == batch.len() as u64 => {}
-            Ok(_) => return Ok(Flushed::Wrong),
+            Ok(_) => {
+                if settle_skipped(conn, dialect, batch).await? == Flushed::Wrong {
+                    return Ok(Flushed::Wrong);
+                }
+            }
             Err(error) if stevedore_store::is_caused_by_values(&error) => {
                 return Ok(Flushed::Wrong)
             }
@@ -109,6 +144,68 @@ pub(crate) async fn write(
         }
     }
     Ok(Flushed::Written)
+}
+
+/// Finds the rows of `batch` the insert skipped (their handles were taken) and writes each
+/// with a free suffix, if none of them had its handle promised.
+async fn settle_skipped(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    batch: &[Recorded],
+) -> Result<Flushed, sqlx::Error> {
+    let sql = format!(
+        "SELECT id FROM products WHERE id IN ({})",
+        placeholders(dialect, 1, batch.len())
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for recorded in batch {
+        query = query.bind(recorded.row.id);
+    }
+    let written: HashSet<i64> = query.fetch_all(&mut *conn).await?.into_iter().collect();
+    let skipped: Vec<&Recorded> = batch
+        .iter()
+        .filter(|recorded| !written.contains(&recorded.row.id))
+        .collect();
+    if skipped
+        .iter()
+        .any(|recorded| recorded.handle == Handle::Promised)
+    {
+        return Ok(Flushed::Wrong);
+    }
+    let insert = insert_statement(dialect, 1);
+    for recorded in skipped {
+        let mut row = recorded.row.clone();
+        let base = std::mem::take(&mut row.handle);
+        // On Postgres another transaction may commit the suffixed handle first: take the next.
+        let mut attempts = 0;
+        loop {
+            row.handle = unique_handle(conn, HandleTable::Products, recorded.shop, &base).await?;
+            let query = bind_row(sqlx::query(&insert).bind(row.id), recorded.shop, &row);
+            if query.execute(&mut *conn).await?.rows_affected() == 1 {
+                break;
+            }
+            attempts += 1;
+            if attempts == 8 {
+                return Err(sqlx::Error::Protocol(format!(
+                    "no free handle for '{base}' after 8 attempts under concurrent writes"
+                )));
+            }
+        }
+    }
+    Ok(Flushed::Written)
+}
+
+/// `count` placeholders from number `first`, comma-separated, as [`insert_statement`] numbers
+/// them.
+fn placeholders(dialect: Dialect, first: usize, count: usize) -> String {
+    let numbers = first..first + count;
+    match dialect {
+        Dialect::Sqlite => numbers.map(|_| "?").collect::<Vec<_>>().join(","),
+        Dialect::Postgres => numbers
+            .map(|number| format!("${number}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
 }
 
 /// `INSERT … VALUES ($1, …), (…) ON CONFLICT (shop_id, handle) DO NOTHING` for `rows` rows: a
@@ -123,25 +220,16 @@ fn insert_statement(dialect: Dialect, rows: usize) -> String {
     sql.push_str("INSERT INTO products (id, ");
     sql.push_str(ROW_COLUMNS);
     sql.push_str(") VALUES ");
-    let mut number = 0;
     for row in 0..rows {
         if row > 0 {
             sql.push(',');
         }
         sql.push('(');
-        for value in 0..VALUES_PER_ROW {
-            number += 1;
-            if value > 0 {
-                sql.push(',');
-            }
-            match dialect {
-                Dialect::Sqlite => sql.push('?'),
-                Dialect::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&number.to_string());
-                }
-            }
-        }
+        sql.push_str(&placeholders(
+            dialect,
+            row * VALUES_PER_ROW + 1,
+            VALUES_PER_ROW,
+        ));
         sql.push(')');
     }
     sql.push_str(" ON CONFLICT (shop_id, handle) DO NOTHING");

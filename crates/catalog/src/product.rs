@@ -2,7 +2,9 @@
 //! `products` (with the search syntax's `query:`).
 
 use crate::db::{CatalogDb, Deferral};
+use crate::direct::HandleNotAnswered;
 use crate::handle::{parameterize, unique_handle, HandleTable};
+use crate::pending::Handle;
 use crate::UserError;
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
@@ -467,6 +469,7 @@ async fn create(
     shop: ShopId,
     fields: ProductFields,
     now: i64,
+    handle_answered: bool,
 ) -> async_graphql::Result<ProductCreatePayload> {
     let (row, handle_from) = match ProductRow::new_product(fields, now) {
         Ok(made) => made,
@@ -480,7 +483,15 @@ async fn create(
     // A bulk chunk records the row and writes it later with its neighbours (the `pending`
     // module); the id is all it needs now.
     let mut row = match db {
-        CatalogDb::Chunk(chunk) => match chunk.defer_product(shop, row, |row| row.clone()).await? {
+        CatalogDb::Chunk(chunk) => match chunk
+            .defer_product(
+                shop,
+                row,
+                Handle::answered(handle_from, handle_answered),
+                |row| row.clone(),
+            )
+            .await?
+        {
             Deferral::Recorded(product) => {
                 return Ok(ProductCreatePayload {
                     product: Some(Product(product)),
@@ -674,6 +685,9 @@ impl ProductMutation {
                 shop(ctx)?,
                 fields,
                 now_millis(ctx)?,
+                // Unless told otherwise, the answer may show the handle (`handle`, or anything
+                // made from it).
+                ctx.data_opt::<HandleNotAnswered>().is_none(),
             )
             .await
         })

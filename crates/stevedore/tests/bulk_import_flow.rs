@@ -642,3 +642,56 @@ async fn each_bulk_answer_shows_the_product_as_stored() {
         assert_eq!(&stored["data"]["product"], answered, "{line}");
     }
 }
+
+#[tokio::test]
+async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle() {
+    // The second import finds every handle taken when its chunks write. Its answers show ids
+    // only, so the rows get their suffixes as they are written; a line that chose its handle
+    // is still refused.
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 4,
+        ..Default::default()
+    })
+    .await;
+    let titles: Vec<String> = (0..12)
+        .map(|n| json!({"input": {"title": format!("Board {n}")}}).to_string())
+        .collect();
+    let (first, _) = server.import(&titles.join("\n"), PRODUCT_CREATE).await;
+    assert_eq!(first["status"], "COMPLETED");
+    let mut again = titles.clone();
+    again.push(json!({"input": {"title": "Chosen", "handle": "board-3"}}).to_string());
+    let (second, lines) = server.import(&again.join("\n"), PRODUCT_CREATE).await;
+    assert_eq!(second["status"], "COMPLETED", "{second}");
+    let by_line = support::by_line_number(lines);
+    for number in 0..12 {
+        let payload = &by_line[&number]["data"]["productCreate"];
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        let product = server
+            .graphql(
+                "query($id: ID!) { product(id: $id) { title handle } }",
+                json!({"id": payload["product"]["id"]}),
+            )
+            .await;
+        assert_eq!(
+            product["data"]["product"],
+            json!({"title": format!("Board {number}"), "handle": format!("board-{number}-1")})
+        );
+    }
+    assert_eq!(
+        by_line[&12]["data"]["productCreate"],
+        json!({"product": null, "userErrors": [{"field": ["handle"], "message": "Handle 'board-3' already in use. Please provide a new handle."}]})
+    );
+    let products = server
+        .graphql(
+            "{ products(first: 100) { edges { node { handle } } } }",
+            json!({}),
+        )
+        .await;
+    let handles: std::collections::HashSet<&str> = products["data"]["products"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(handles.len(), 24, "{products}");
+}
