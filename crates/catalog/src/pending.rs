@@ -15,7 +15,6 @@
 //! answer was wrong, and the chunk is run again writing line by line, where the taken handle
 //! gets its suffix (or its line's error) and the refused value its line's error.
 
-use crate::handle::{unique_handle, HandleTable};
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -172,25 +171,11 @@ async fn settle_skipped(
     {
         return Ok(Flushed::Wrong);
     }
-    let insert = insert_statement(dialect, 1);
     for recorded in skipped {
         let mut row = recorded.row.clone();
         let base = std::mem::take(&mut row.handle);
-        // On Postgres another transaction may commit the suffixed handle first: take the next.
-        let mut attempts = 0;
-        loop {
-            row.handle = unique_handle(conn, HandleTable::Products, recorded.shop, &base).await?;
-            let query = bind_row(sqlx::query(&insert).bind(row.id), recorded.shop, &row);
-            if query.execute(&mut *conn).await?.rows_affected() == 1 {
-                break;
-            }
-            attempts += 1;
-            if attempts == 8 {
-                return Err(sqlx::Error::Protocol(format!(
-                    "no free handle for '{base}' after 8 attempts under concurrent writes"
-                )));
-            }
-        }
+        row.insert_with_free_suffix(recorded.shop, conn, &base)
+            .await?;
     }
     Ok(Flushed::Written)
 }

@@ -378,30 +378,59 @@ pub(crate) fn bind_row<'q>(query: AnyQuery<'q>, shop: ShopId, row: &'q ProductRo
 }
 
 impl ProductRow {
-    /// Inserts the row, giving it its id, unless the shop already has its handle (then false,
-    /// writing nothing). Only the id comes back: the rest of the row is what was sent, and
-    /// decoding it again would be a good part of a bulk line's cost.
+    /// Inserts the row unless the shop already has its handle (then false, writing nothing).
+    /// A row without an id (0) gets the table's next one; a row with an id reserved for it keeps
+    /// it. Only the id comes back: the rest of the row is what was sent, and decoding it again
+    /// would be a good part of a bulk line's cost.
     async fn insert_if_handle_free(
         &mut self,
         shop: ShopId,
         conn: &mut stevedore_store::AnyConnection,
     ) -> Result<bool, sqlx::Error> {
-        static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            let values: Vec<String> = (1..=ROW_VALUES).map(|n| format!("${n}")).collect();
+        fn insert(with_id: bool) -> String {
+            let (id_column, first) = if with_id { ("id, ", 2) } else { ("", 1) };
+            let values: Vec<String> = (first..first + ROW_VALUES)
+                .map(|n| format!("${n}"))
+                .collect();
+            let ids = if with_id { "$1, " } else { "" };
             format!(
-                "INSERT INTO products ({ROW_COLUMNS}) VALUES ({})
+                "INSERT INTO products ({id_column}{ROW_COLUMNS}) VALUES ({ids}{})
                  ON CONFLICT (shop_id, handle) DO NOTHING RETURNING id",
                 values.join(", ")
             )
-        });
-        let inserted = bind_row(sqlx::query(INSERT.as_str()), shop, self)
-            .fetch_optional(conn)
-            .await?;
+        }
+        static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert(false));
+        static INSERT_WITH_ID: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| insert(true));
+        let query = match self.id {
+            0 => bind_row(sqlx::query(INSERT.as_str()), shop, self),
+            id => bind_row(sqlx::query(INSERT_WITH_ID.as_str()).bind(id), shop, self),
+        };
+        let inserted = query.fetch_optional(conn).await?;
         let Some(inserted) = inserted else {
             return Ok(false);
         };
         self.id = sqlx::Row::try_get(&inserted, 0)?;
         Ok(true)
+    }
+
+    /// Inserts the row under the first free suffix of `base` (`base-1`, `base-2`, …). On
+    /// Postgres another transaction may commit that handle first: the next one is taken then.
+    pub(crate) async fn insert_with_free_suffix(
+        &mut self,
+        shop: ShopId,
+        conn: &mut stevedore_store::AnyConnection,
+        base: &str,
+    ) -> Result<(), sqlx::Error> {
+        for _ in 0..8 {
+            self.handle = unique_handle(conn, HandleTable::Products, shop, base).await?;
+            if self.insert_if_handle_free(shop, conn).await? {
+                return Ok(());
+            }
+        }
+        Err(sqlx::Error::Protocol(format!(
+            "no free handle for '{base}' after 8 attempts under concurrent writes"
+        )))
     }
 
     /// The row `productCreate` makes of its input at `now` (its id still to come), and whether
@@ -513,18 +542,9 @@ async fn create(
                 if handle_from == HandleFrom::Input {
                     return Ok(Created::HandleTaken(row.handle));
                 }
-                // On Postgres another transaction may commit the suffixed handle first:
-                // take the next suffix then.
                 let base = std::mem::take(&mut row.handle);
-                for _ in 0..8 {
-                    row.handle = unique_handle(conn, HandleTable::Products, shop, &base).await?;
-                    if row.insert_if_handle_free(shop, conn).await? {
-                        return Ok(Created::Product(Box::new(row)));
-                    }
-                }
-                Err(sqlx::Error::Protocol(format!(
-                    "no free handle for '{base}' after 8 attempts under concurrent writes"
-                )))
+                row.insert_with_free_suffix(shop, conn, &base).await?;
+                Ok(Created::Product(Box::new(row)))
             }
             .boxed()
         })
