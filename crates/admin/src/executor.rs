@@ -59,13 +59,24 @@ impl EmbeddedExecutor {
         }
     }
 
-    /// Reads and checks a line's variables. This needs no database, so it happens before the
-    /// chunk queues for the write lock, while another chunk may hold it.
-    fn read_line(&self, work: Chunk<'_, '_>, line: Line<'_>) -> Result<LineInput, ExecutorError> {
-        let direct =
-            work.prepared.direct.as_ref().filter(|_| {
-                work.prepared.validation.validated() && DirectCreate::allowed(work.scopes)
-            });
+    /// The direct path, if the chunk's lines may take it now: the document has validated
+    /// against the schema, and the token may create products.
+    fn direct_path<'a>(&self, work: Chunk<'a, '_>) -> Option<&'a DirectCreate> {
+        work.prepared
+            .direct
+            .as_ref()
+            .filter(|_| work.prepared.validation.validated() && DirectCreate::allowed(work.scopes))
+    }
+
+    /// Reads and checks a line's variables, for `direct` if it takes the line. This needs no
+    /// database, so it happens before the chunk queues for the write lock, while another chunk
+    /// may hold it.
+    fn read_line(
+        &self,
+        direct: Option<&DirectCreate>,
+        work: Chunk<'_, '_>,
+        line: Line<'_>,
+    ) -> Result<LineInput, ExecutorError> {
         if let Some(fields) = direct.and_then(|direct| direct.read(line.text)) {
             return Ok(LineInput::Direct(fields));
         }
@@ -104,9 +115,10 @@ impl EmbeddedExecutor {
     }
 
     fn read_lines(&self, work: Chunk<'_, '_>) -> Result<Vec<LineInput>, ExecutorError> {
+        let direct = self.direct_path(work);
         work.lines
             .iter()
-            .map(|&line| self.read_line(work, line))
+            .map(|&line| self.read_line(direct, work, line))
             .collect()
     }
 

@@ -86,14 +86,21 @@ pub struct DirectCreate {
     root_key: String,
     /// The payload's fields under their response keys, in the selection's order.
     payload: Vec<(String, PayloadField)>,
+    /// Whether the payload selects the product's handle.
+    shows_handle: bool,
 }
 
 impl DirectCreate {
     pub fn new(variable: String, root_key: String, payload: Vec<(String, PayloadField)>) -> Self {
+        let shows_handle = payload.iter().any(|(_, field)| {
+            matches!(field, PayloadField::Product(fields)
+                if fields.iter().any(|(_, field)| *field == ProductField::Handle))
+        });
         Self {
             variable,
             root_key,
             payload,
+            shows_handle,
         }
     }
 
@@ -145,10 +152,7 @@ impl DirectCreate {
     /// Whether the answer shows the product's handle. When it does not, the executor tells
     /// the schema so ([`HandleNotAnswered`]) for the lines it runs there.
     pub fn shows_handle(&self) -> bool {
-        self.payload.iter().any(|(_, field)| {
-            matches!(field, PayloadField::Product(fields)
-                if fields.iter().any(|(_, field)| *field == ProductField::Handle))
-        })
+        self.shows_handle
     }
 
     /// `{"data":{"<root>":{<payload>}}}`, as the executor serializes it.

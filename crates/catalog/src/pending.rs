@@ -152,10 +152,9 @@ async fn settle_skipped(
     dialect: Dialect,
     batch: &[Recorded],
 ) -> Result<Flushed, sqlx::Error> {
-    let sql = format!(
-        "SELECT id FROM products WHERE id IN ({})",
-        placeholders(dialect, 1, batch.len())
-    );
+    let mut sql = "SELECT id FROM products WHERE id IN (".to_owned();
+    push_placeholders(&mut sql, dialect, 1, batch.len());
+    sql.push(')');
     let mut query = sqlx::query_scalar::<_, i64>(&sql);
     for recorded in batch {
         query = query.bind(recorded.row.id);
@@ -180,16 +179,20 @@ async fn settle_skipped(
     Ok(Flushed::Written)
 }
 
-/// `count` placeholders from number `first`, comma-separated, as [`insert_statement`] numbers
-/// them.
-fn placeholders(dialect: Dialect, first: usize, count: usize) -> String {
-    let numbers = first..first + count;
-    match dialect {
-        Dialect::Sqlite => numbers.map(|_| "?").collect::<Vec<_>>().join(","),
-        Dialect::Postgres => numbers
-            .map(|number| format!("${number}"))
-            .collect::<Vec<_>>()
-            .join(","),
+/// Appends `count` placeholders from number `first`, comma-separated (see
+/// [`insert_statement`] for why SQLite's are anonymous).
+fn push_placeholders(sql: &mut String, dialect: Dialect, first: usize, count: usize) {
+    for number in first..first + count {
+        if number > first {
+            sql.push(',');
+        }
+        match dialect {
+            Dialect::Sqlite => sql.push('?'),
+            Dialect::Postgres => {
+                sql.push('$');
+                sql.push_str(&number.to_string());
+            }
+        }
     }
 }
 
@@ -210,11 +213,7 @@ fn insert_statement(dialect: Dialect, rows: usize) -> String {
             sql.push(',');
         }
         sql.push('(');
-        sql.push_str(&placeholders(
-            dialect,
-            row * VALUES_PER_ROW + 1,
-            VALUES_PER_ROW,
-        ));
+        push_placeholders(&mut sql, dialect, row * VALUES_PER_ROW + 1, VALUES_PER_ROW);
         sql.push(')');
     }
     sql.push_str(" ON CONFLICT (shop_id, handle) DO NOTHING");

@@ -8,6 +8,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use stevedore_api::{App, AppConfig};
+use stevedore_engine::EngineConfig;
 use tokio_util::sync::CancellationToken;
 
 /// Every line of a bulk operation allocates and frees many small values (its variables, its
@@ -73,10 +74,14 @@ pub struct StoreArgs {
     #[arg(long, env = "STEVEDORE_BLOB_URL")]
     blob_url: Option<String>,
     /// Engine worker tasks in this process.
-    #[arg(long, env = "STEVEDORE_WORKERS", default_value_t = 2)]
+    #[arg(long, env = "STEVEDORE_WORKERS", default_value_t = EngineConfig::default().workers)]
     workers: usize,
     /// Input lines per chunk: the unit a worker claims, runs and commits at once.
-    #[arg(long, env = "STEVEDORE_CHUNK_LINES", default_value_t = 4000)]
+    #[arg(
+        long,
+        env = "STEVEDORE_CHUNK_LINES",
+        default_value_t = EngineConfig::default().chunk_limits.max_lines
+    )]
     chunk_lines: u64,
     /// Seconds a claim on a chunk or an operation step lasts without renewal (renewed every
     /// third of it while the work runs); work of a process that died is taken over after it.
