@@ -2,6 +2,10 @@
 //!
 //!   cargo bench -p stevedore --bench bulk                 # N = 100,000 and 500,000
 //!   cargo bench -p stevedore --bench bulk -- --lines 20000 # a quick run
+//!   cargo bench -p stevedore --bench bulk -- --cases bulk,floor --lines 500000 --repeat 5
+//!
+//! The bulk and floor cases run `--repeat` times (3 unless given) and report their median run.
+//! Only a run of every case writes `benches/results`.
 //!
 //! Every case that involves the server starts a fresh `stevedore serve` process (release
 //! build) on a temporary data directory, so its peak RSS (`VmHWM`) is the case's own. The input
@@ -62,31 +66,145 @@ impl Measured {
     }
 }
 
-fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let sizes: Vec<u64> = match args.iter().position(|a| a == "--lines") {
-        Some(at) => args[at + 1]
-            .split(',')
-            .map(|n| n.parse().context("--lines takes numbers"))
-            .collect::<Result<_>>()?,
-        None => vec![100_000, 500_000],
-    };
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(run(&sizes))
+/// What a run measures: which cases, for which sizes, how many times.
+struct Plan {
+    sizes: Vec<u64>,
+    cases: Vec<Case>,
+    /// Runs of each bulk and floor case; the median run is the one reported. The synchronous
+    /// case runs once: at about 1,600 lines a second it takes minutes, and varies less.
+    repeat: usize,
 }
 
-async fn run(sizes: &[u64]) -> Result<()> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Bulk,
+    Sync,
+    Floor,
+    Upload,
+    Latency,
+}
+
+impl Case {
+    const ALL: [Case; 5] = [
+        Case::Bulk,
+        Case::Sync,
+        Case::Floor,
+        Case::Upload,
+        Case::Latency,
+    ];
+
+    fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "bulk" => Case::Bulk,
+            "sync" => Case::Sync,
+            "floor" => Case::Floor,
+            "upload" => Case::Upload,
+            "latency" => Case::Latency,
+            _ => bail!("unknown case {name}: bulk, sync, floor, upload or latency"),
+        })
+    }
+}
+
+impl Plan {
+    fn from_args(args: &[String]) -> Result<Self> {
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|at| {
+                    args.get(at + 1)
+                        .with_context(|| format!("{flag} takes a value"))
+                })
+                .transpose()
+        };
+        let sizes = match value("--lines")? {
+            Some(list) => list
+                .split(',')
+                .map(|n| n.parse().context("--lines takes numbers"))
+                .collect::<Result<_>>()?,
+            None => vec![100_000, 500_000],
+        };
+        let cases = match value("--cases")? {
+            Some(list) => list.split(',').map(Case::parse).collect::<Result<_>>()?,
+            None => Case::ALL.to_vec(),
+        };
+        let repeat = match value("--repeat")? {
+            Some(n) => n.parse().context("--repeat takes a number")?,
+            None => 3,
+        };
+        if repeat == 0 {
+            bail!("--repeat must be at least 1");
+        }
+        Ok(Self {
+            sizes,
+            cases,
+            repeat,
+        })
+    }
+
+    fn runs(&self, case: Case) -> bool {
+        self.cases.contains(&case)
+    }
+
+    /// Only a run of every case writes the results and the chart that BENCHMARKS.md shows.
+    fn is_complete(&self) -> bool {
+        Case::ALL.iter().all(|case| self.runs(*case))
+    }
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let plan = Plan::from_args(&args)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(&plan))
+}
+
+/// Runs a case `times` times and keeps the median run by wall time, noting every run's rate:
+/// on a shared 2-core machine one run of the same binary can be a fifth slower than the next.
+async fn median_of<F, Fut>(times: usize, mut case: F) -> Result<Measured>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Measured>>,
+{
+    let mut runs = Vec::with_capacity(times);
+    for _ in 0..times {
+        runs.push(case().await?);
+    }
+    runs.sort_by_key(|m| m.wall);
+    let rates: Vec<String> = runs
+        .iter()
+        .map(|m| format!("{:.0}", m.lines_per_second()))
+        .collect();
+    let mut median = runs.swap_remove(times / 2);
+    if times > 1 {
+        let runs_note = format!("median of {times} runs ({} lines/s)", rates.join(", "));
+        median.note = match median.note.is_empty() {
+            true => runs_note,
+            false => format!("{}; {runs_note}", median.note),
+        };
+    }
+    Ok(median)
+}
+
+async fn run(plan: &Plan) -> Result<()> {
     let work = tempfile::tempdir()?;
+    let work = work.path();
     let mut results = Vec::new();
-    for &lines in sizes {
-        let input = work.path().join(format!("products-{lines}.jsonl"));
+    for &lines in &plan.sizes {
+        let input = work.join(format!("products-{lines}.jsonl"));
         let bytes = generate(&input, lines)?;
         eprintln!("== {lines} lines, {:.1} MB", bytes as f64 / 1e6);
-        for measured in [
-            bulk_import(work.path(), &input, lines, bytes).await?,
-            synchronous(work.path(), &input, lines, bytes).await?,
-            floor(work.path(), &input, lines, bytes).await?,
-        ] {
+        let mut measured = Vec::new();
+        if plan.runs(Case::Bulk) {
+            measured
+                .push(median_of(plan.repeat, || bulk_import(work, &input, lines, bytes)).await?);
+        }
+        if plan.runs(Case::Sync) {
+            measured.push(synchronous(work, &input, lines, bytes).await?);
+        }
+        if plan.runs(Case::Floor) {
+            measured.push(median_of(plan.repeat, || floor(work, &input, lines, bytes)).await?);
+        }
+        for measured in measured {
             eprintln!(
                 "   {}: {:.2} s, {:.0} lines/s",
                 measured.case,
@@ -96,8 +214,13 @@ async fn run(sizes: &[u64]) -> Result<()> {
             results.push(measured);
         }
     }
-    results.push(upload_only(work.path()).await?);
-    let latency = small_operation_latency(work.path()).await?;
+    if plan.runs(Case::Upload) {
+        results.push(upload_only(work).await?);
+    }
+    let latency = match plan.runs(Case::Latency) {
+        true => Some(small_operation_latency(work).await?),
+        false => None,
+    };
 
     println!("| case | lines | MB | wall s | lines/s | MB/s | server peak RSS |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
@@ -125,11 +248,13 @@ async fn run(sizes: &[u64]) -> Result<()> {
             println!("- {}: {}", m.case, m.note);
         }
     }
-    println!(
-        "- small-operation latency (10 lines, run response to COMPLETED, median of 20): {:.1} ms (min {:.1}, max {:.1})",
-        latency.0, latency.1, latency.2
-    );
-    for &lines in sizes {
+    if let Some(latency) = latency {
+        println!(
+            "- small-operation latency (10 lines, run response to COMPLETED, median of 20): {:.1} ms (min {:.1}, max {:.1})",
+            latency.0, latency.1, latency.2
+        );
+    }
+    for &lines in &plan.sizes {
         let find = |prefix: &str| {
             results
                 .iter()
@@ -145,6 +270,10 @@ async fn run(sizes: &[u64]) -> Result<()> {
         }
     }
 
+    let (Some(latency), true) = (latency, plan.is_complete()) else {
+        eprintln!("not every case ran: benches/results left as they were");
+        return Ok(());
+    };
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/results");
     std::fs::create_dir_all(&out)?;
     let json: Vec<Value> = results
@@ -210,6 +339,16 @@ fn create_shop(data_dir: &str) -> Result<()> {
     Ok(())
 }
 
+/// A directory of its own for one run of a case: a repeated run must not find the products
+/// of the run before it.
+fn fresh_dir(work: &Path, name: &str) -> Result<PathBuf> {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = work.join(format!("{name}-{run}"));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 /// A `stevedore serve` process on a fresh data directory, with the bench shop's token.
 struct Server {
     child: Child,
@@ -218,8 +357,7 @@ struct Server {
 
 impl Server {
     fn start(work: &Path, name: &str, extra: &[&str]) -> Result<Self> {
-        let dir = work.join(name);
-        std::fs::create_dir_all(&dir)?;
+        let dir = fresh_dir(work, name)?;
         let data_dir = dir.to_str().context("data dir")?;
         create_shop(data_dir)?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -385,15 +523,14 @@ async fn synchronous(work: &Path, input: &Path, lines: u64, bytes: u64) -> Resul
 /// statement in transactions of 10,000 rows, write one result line per input. SQLite straight
 /// (rusqlite), on the schema the server's own migrations made.
 async fn floor(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Measured> {
-    let dir = work.join(format!("floor-{lines}"));
-    std::fs::create_dir_all(&dir)?;
+    let dir = fresh_dir(work, &format!("floor-{lines}"))?;
     let data_dir = dir.to_str().context("data dir")?;
     // The server's own migrations make the schema, and the bench shop.
     create_shop(data_dir)?;
     let (database, input, result) = (
         dir.join("stevedore.db"),
         input.to_owned(),
-        work.join(format!("floor-{lines}.jsonl")),
+        dir.join("result.jsonl"),
     );
     let wall = tokio::task::spawn_blocking(move || -> Result<Duration> {
         let mut connection = rusqlite::Connection::open(database)?;

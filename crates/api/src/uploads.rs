@@ -69,11 +69,21 @@ async fn record(
     shop_id: ShopId,
     stored: &StoredObject,
 ) -> Result<(), ApiError> {
+    // The version now at the key, read back because a streamed put does not report it (and a
+    // bucket's rename is a copy, which makes a version of its own).
+    let version = state
+        .services
+        .engine
+        .blobs()
+        .head(key)
+        .await
+        .map_err(ApiError::internal)?;
     let upload = StagedUpload {
         key: key.to_owned(),
         shop_id,
         size: stored.size,
         md5_hex: stored.md5_hex.clone(),
+        e_tag: version.and_then(|version| version.e_tag),
     };
     state
         .services

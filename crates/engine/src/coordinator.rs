@@ -105,10 +105,14 @@ impl<E: Executor> Engine<E> {
         if let Some(error) = schema_rejection {
             return Err(error.into());
         }
+        // The MD5 to check at planning: none when the object is still the version the upload
+        // stored, whose bytes are pinned from here on by its entity tag; none either for a file
+        // that did not arrive through this server, whose MD5 is unknown.
         let md5 = self
             .store
             .find_upload(request.shop_id, key)
             .await?
+            .filter(|upload| !upload.is_stored_version(version.e_tag.as_deref()))
             .map(|upload| upload.md5_hex);
 
         let new = NewOperation {

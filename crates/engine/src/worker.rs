@@ -79,8 +79,8 @@ impl<E: Executor> Engine<E> {
 
     /// Reads the staged input once, start to end, and records where its chunks begin and end
     /// and which version of the object they belong to. An input that is gone, or is no longer
-    /// the file that was admitted (its MD5 differs), fails the operation, as the hosted API fails
-    /// an operation whose staged file changed.
+    /// the file that was admitted (its MD5 differs, where admission left one to check), fails
+    /// the operation, as the hosted API fails an operation whose staged file changed.
     async fn plan(&self, planning: PlanningLease) -> Result<(), StepError> {
         let id = OperationId(planning.id);
         let Some(key) = planning.staged_upload_key.as_deref() else {
@@ -101,21 +101,22 @@ impl<E: Executor> Engine<E> {
             Err(error) => return Err(error.into()),
         };
         let mut planner = ChunkPlanner::new(self.config.chunk_limits);
-        let mut hasher = Md5::new();
+        // Hashing 100 MB takes longer than finding its chunks: done only when asked for.
+        let mut check = planning
+            .input_md5_hex
+            .as_deref()
+            .map(|expected| (expected, Md5::new()));
         while let Some(piece) = stream.next().await {
             let piece = piece?;
-            hasher.update(&piece);
+            if let Some((_, hasher)) = check.as_mut() {
+                hasher.update(&piece);
+            }
             planner.feed(&piece);
         }
         let plan = planner.finish();
-        let md5_hex = hex::encode(hasher.finalize());
-        if planning
-            .input_md5_hex
-            .as_deref()
-            .is_some_and(|admitted| admitted != md5_hex)
-        {
+        if check.is_some_and(|(expected, hasher)| hex::encode(hasher.finalize()) != expected) {
             return self
-                .fail(id, "the staged input changed after admission")
+                .fail(id, "the staged input is not the file that was uploaded")
                 .await;
         }
         if plan.size > MAX_STAGED_FILE_BYTES {

@@ -1,6 +1,7 @@
 //! An operation runs over exactly the file it was admitted with. A refused re-upload leaves the
-//! earlier file alone; a file replaced after admission fails the operation with
-//! INTERNAL_SERVER_ERROR, as the hosted API does when the staged file's checksum changes.
+//! earlier file alone; a file replaced after admission, or replaced behind the server's back
+//! after it was uploaded, fails the operation with INTERNAL_SERVER_ERROR, as the hosted API
+//! does when the staged file's checksum changes.
 
 mod support;
 
@@ -27,16 +28,34 @@ impl Target {
             .as_u16()
     }
 
-    /// Runs the bulk mutation over this target's key; returns the operation id.
-    async fn run(&self, server: &TestServer) -> String {
-        let key = &self
+    fn key(&self) -> &str {
+        &self
             .fields
             .iter()
             .find(|(name, _)| name == "key")
             .unwrap()
-            .1;
-        let run = server.run_mutation(PRODUCT_CREATE, key).await;
+            .1
+    }
+
+    /// Runs the bulk mutation over this target's key; returns the operation id.
+    async fn run(&self, server: &TestServer) -> String {
+        let run = server.run_mutation(PRODUCT_CREATE, self.key()).await;
         run["bulkOperation"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Writes `content` at the target's key straight into the store, as anyone with access to
+    /// the bucket could: the server sees none of it.
+    async fn replace_behind_the_server(&self, server: &TestServer, content: String) {
+        let source =
+            futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(content))]);
+        server
+            .app
+            .services()
+            .engine
+            .blobs()
+            .put_stream(self.key(), source, u64::MAX)
+            .await
+            .unwrap();
     }
 }
 
@@ -82,6 +101,49 @@ async fn a_file_replaced_after_admission_fails_the_operation() {
     );
     server.start_engine().await;
     assert_failed_for_a_changed_input(&server.wait(&id).await);
+    let products = server
+        .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(products["data"]["products"]["nodes"], json!([]));
+}
+
+#[tokio::test]
+async fn an_upload_records_the_version_it_left_in_the_store() {
+    let server = TestServer::start().await;
+    let target = Target::stage(&server).await;
+    assert_eq!(
+        target.upload(&server, product_lines(2).as_bytes()).await,
+        201
+    );
+    let services = server.app.services();
+    let stored = services.engine.blobs().head(target.key()).await.unwrap();
+    let shop = target.key().split('/').nth(1).unwrap().parse().unwrap();
+    let upload = services
+        .engine
+        .store()
+        .find_upload(stevedore_core::ShopId(shop), target.key())
+        .await
+        .unwrap()
+        .expect("the upload is recorded");
+    // Admission compares this with the object's version then, and only hashes the file again
+    // at planning when they differ.
+    assert!(upload.e_tag.is_some());
+    assert!(upload.is_stored_version(stored.and_then(|version| version.e_tag).as_deref()));
+}
+
+#[tokio::test]
+async fn a_file_replaced_behind_the_server_before_the_run_fails_the_operation() {
+    let server = TestServer::start().await;
+    let target = Target::stage(&server).await;
+    assert_eq!(
+        target.upload(&server, product_lines(3).as_bytes()).await,
+        201
+    );
+    let replacement = product_lines(3).replace("Board", "Plank");
+    target.replace_behind_the_server(&server, replacement).await;
+
+    let done = server.wait(&target.run(&server).await).await;
+    assert_failed_for_a_changed_input(&done);
     let products = server
         .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
         .await;

@@ -58,6 +58,9 @@ pub struct NewOperation {
     pub client_identifier: Option<String>,
     pub staged_upload_key: Option<String>,
     pub input_size: Option<u64>,
+    /// The MD5 the input must have, checked when the operation is planned: that of an upload
+    /// whose object was replaced by other means before admission. Absent when there is nothing
+    /// to check against, or no need (the admitted version is the one the upload stored).
     pub input_md5_hex: Option<String>,
     /// The staged object's version when it was admitted; the operation runs over exactly it.
     pub input_etag: Option<String>,
@@ -83,7 +86,7 @@ pub struct InProgress {
 pub struct PlanningLease {
     pub id: i64,
     pub staged_upload_key: Option<String>,
-    /// The MD5 of the staged file when the operation was admitted, if it was uploaded here.
+    /// The MD5 the staged file must have, when admission could not take it on trust.
     pub input_md5_hex: Option<String>,
     /// The staged object's version when the operation was admitted.
     pub input_etag: Option<String>,
