@@ -429,6 +429,7 @@ impl EmbeddedExecutor {
             output.lines += 1;
             output.error_lines += u64::from(run.failed);
         }
+        let output = output.seal();
         let mut tx = transaction
             .finish()
             .await

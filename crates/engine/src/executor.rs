@@ -5,7 +5,7 @@
 use crate::lines::Line;
 use std::future::Future;
 use stevedore_core::BulkUserError;
-use stevedore_store::chunks::{ChunkClaim, ChunkOutput};
+use stevedore_store::chunks::{ChunkClaim, SealedOutput};
 
 /// A chunk handed to an executor: the claim to commit under and the lines to run.
 pub struct ChunkWork<'a, P> {
@@ -53,8 +53,8 @@ impl From<stevedore_store::StoreError> for ExecutorError {
     }
 }
 
-impl From<ChunkOutput> for ChunkOutcome {
-    fn from(output: ChunkOutput) -> Self {
+impl From<SealedOutput> for ChunkOutcome {
+    fn from(output: SealedOutput) -> Self {
         Self::Committed {
             lines: output.lines,
             error_lines: output.error_lines,

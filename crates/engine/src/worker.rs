@@ -399,6 +399,7 @@ impl<E: Executor> Engine<E> {
             output.lines += 1;
             output.error_lines += 1;
         }
+        let output = output.seal();
         let mut tx = self.store.begin_write().await?;
         if !Store::commit_chunk(&mut tx, claim, &output).await? {
             return Ok(ChunkOutcome::LeaseLost);

@@ -77,7 +77,8 @@ async fn commit(store: &Store, claim: &ChunkClaim) -> bool {
         jsonl: b"{}\n".repeat(10),
         lines: 10,
         error_lines: 0,
-    };
+    }
+    .seal();
     let mut tx = store.begin_write().await.unwrap();
     let committed = Store::commit_chunk(&mut tx, claim, &output).await.unwrap();
     tx.commit().await.unwrap();

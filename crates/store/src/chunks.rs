@@ -42,6 +42,45 @@ pub struct ChunkOutput {
     pub error_lines: u64,
 }
 
+/// How a chunk's result lines are stored in its row.
+///
+/// Result lines repeat themselves (the same keys, ids that differ in a few digits), and every
+/// byte of them goes through SQLite's write-ahead log twice, under the one write lock. LZ4
+/// stores 4,000 `productCreate` answers (470 KB) in 41 KB, and is fast enough to run on every
+/// chunk; it runs before the chunk's transaction begins, so no writer waits for it.
+const LZ4: &str = "lz4";
+
+/// A chunk's output ready to commit: its result lines compressed. Made with
+/// [`ChunkOutput::seal`] before the chunk's transaction, so no writer waits for the compression.
+#[derive(Debug, Clone)]
+pub struct SealedOutput {
+    result: Vec<u8>,
+    pub lines: u64,
+    pub error_lines: u64,
+}
+
+impl ChunkOutput {
+    pub fn seal(self) -> SealedOutput {
+        SealedOutput {
+            result: lz4_flex::compress_prepend_size(&self.jsonl),
+            lines: self.lines,
+            error_lines: self.error_lines,
+        }
+    }
+}
+
+/// A chunk's result lines as committed. Rows committed before results were compressed have no
+/// codec and hold the lines as they are.
+fn result_lines(result: Option<Vec<u8>>, codec: Option<&str>) -> Result<Vec<u8>, String> {
+    match (result, codec) {
+        (None, _) => Ok(Vec::new()),
+        (Some(raw), None) => Ok(raw),
+        (Some(compressed), Some(LZ4)) => lz4_flex::decompress_size_prepended(&compressed)
+            .map_err(|error| format!("a chunk result does not decompress: {error}")),
+        (Some(_), Some(other)) => Err(format!("a chunk result has the unknown codec {other:?}")),
+    }
+}
+
 impl Store {
     /// Claims one runnable chunk of a RUNNING operation (never claimed, or its lease expired),
     /// fairly: the shop served longest ago first, then that shop's operation served longest ago,
@@ -172,19 +211,20 @@ impl Store {
     pub async fn commit_chunk(
         conn: &mut AnyConnection,
         claim: &ChunkClaim,
-        output: &ChunkOutput,
+        output: &SealedOutput,
     ) -> Result<bool> {
         let committed = sqlx::query(
-            "UPDATE bulk_chunks SET done = 1, result = $1, result_lines = $2, error_lines = $3,
+            "UPDATE bulk_chunks SET done = 1, result = $1, result_codec = $7, result_lines = $2, error_lines = $3,
                  lease_owner = NULL, lease_until = NULL
              WHERE operation_id = $4 AND chunk_index = $5 AND fence = $6 AND done = 0",
         )
-        .bind(&output.jsonl)
+        .bind(&output.result)
         .bind(output.lines as i64)
         .bind(output.error_lines as i64)
         .bind(claim.operation_id.0)
         .bind(claim.chunk_index)
         .bind(claim.fence)
+        .bind(LZ4)
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -236,18 +276,83 @@ mod cursor {
 
     impl ChunkResults {
         pub async fn next(&mut self) -> Result<Option<Vec<u8>>> {
-            let row: Option<(i64, Option<Vec<u8>>)> = sqlx::query_as(
-                "SELECT chunk_index, result FROM bulk_chunks WHERE operation_id = $1 AND chunk_index >= $2
+            let row: Option<(i64, Option<Vec<u8>>, Option<String>)> = sqlx::query_as(
+                "SELECT chunk_index, result, result_codec FROM bulk_chunks
+                 WHERE operation_id = $1 AND chunk_index >= $2
                  ORDER BY chunk_index LIMIT 1",
             )
             .bind(self.operation_id.0)
             .bind(self.next_index)
             .fetch_optional(self.store.pool())
             .await?;
-            Ok(row.map(|(index, result)| {
-                self.next_index = index + 1;
-                result.unwrap_or_default()
-            }))
+            let Some((index, result, codec)) = row else {
+                return Ok(None);
+            };
+            self.next_index = index + 1;
+            result_lines(result, codec.as_deref())
+                .map(Some)
+                .map_err(crate::StoreError::Corrupt)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk's worth of the usual `productCreate` answers.
+    fn answers(lines: u64) -> ChunkOutput {
+        let mut jsonl = Vec::new();
+        for number in 0..lines {
+            jsonl.extend_from_slice(
+                format!(
+                    "{{\"data\":{{\"productCreate\":{{\"product\":{{\"id\":\"gid:\\/\\/shopify\\/Product\\/{}\"}},\"userErrors\":[]}}}},\"__lineNumber\":{number}}}\n",
+                    1_000_000 + number
+                )
+                .as_bytes(),
+            );
+        }
+        ChunkOutput {
+            jsonl,
+            lines,
+            error_lines: 0,
+        }
+    }
+
+    #[test]
+    fn sealed_results_read_back_as_they_were_and_much_smaller() {
+        let output = answers(4000);
+        let jsonl = output.jsonl.clone();
+        let sealed = output.seal();
+        assert_eq!((sealed.lines, sealed.error_lines), (4000, 0));
+        assert!(
+            sealed.result.len() * 5 < jsonl.len(),
+            "{} bytes stored for {}",
+            sealed.result.len(),
+            jsonl.len()
+        );
+        assert_eq!(result_lines(Some(sealed.result), Some(LZ4)).unwrap(), jsonl);
+    }
+
+    #[test]
+    fn a_chunk_without_lines_seals_and_reads_back_empty() {
+        let sealed = ChunkOutput::default().seal();
+        assert_eq!(result_lines(Some(sealed.result), Some(LZ4)).unwrap(), b"");
+    }
+
+    #[test]
+    fn rows_committed_before_compression_read_as_they_are() {
+        let jsonl = answers(3).jsonl;
+        assert_eq!(result_lines(Some(jsonl.clone()), None).unwrap(), jsonl);
+        assert_eq!(result_lines(None, None).unwrap(), b"");
+    }
+
+    #[test]
+    fn a_damaged_or_unknown_result_is_an_error_not_a_panic() {
+        let mut sealed = answers(100).seal().result;
+        sealed.truncate(sealed.len() / 2);
+        assert!(result_lines(Some(sealed), Some(LZ4)).is_err());
+        assert!(result_lines(Some(vec![0xff; 8]), Some(LZ4)).is_err());
+        assert!(result_lines(Some(b"x".to_vec()), Some("zstd")).is_err());
     }
 }

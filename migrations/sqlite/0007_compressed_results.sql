@@ -1,0 +1,3 @@
+-- How a chunk's `result` is stored: NULL for the lines as they are (rows committed before
+-- results were compressed), 'lz4' for an LZ4 block with its size in front.
+ALTER TABLE bulk_chunks ADD COLUMN result_codec TEXT;
