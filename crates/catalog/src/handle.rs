@@ -29,7 +29,7 @@ pub enum HandleTable {
 }
 
 impl HandleTable {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Products => "products",
             Self::Collections => "collections",

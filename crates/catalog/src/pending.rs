@@ -15,8 +15,9 @@
 //! answer was wrong, and the chunk is run again writing line by line, where the taken handle
 //! gets its suffix (or its line's error) and the refused value its line's error.
 
+use crate::handle::HandleTable;
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;
 use stevedore_store::{AnyConnection, Dialect};
@@ -145,38 +146,123 @@ pub(crate) async fn write(
     Ok(Flushed::Written)
 }
 
-/// Finds the rows of `batch` the insert skipped (their handles were taken) and writes each
-/// with a free suffix, if none of them had its handle promised.
+/// Finds the rows of `batch` the insert skipped (their handles were taken) and writes them
+/// with free suffixes, if none of them had its handle promised.
+///
+/// In bulk, because a re-import meets a taken handle on every line: one counter step per
+/// handle base for all of the batch's rows with that base, one multi-row insert, and the
+/// one-by-one path only for a row whose suffixed handle turns out taken as well (given
+/// explicitly to another product, or written meanwhile by another transaction on Postgres).
 async fn settle_skipped(
     conn: &mut AnyConnection,
     dialect: Dialect,
     batch: &[Recorded],
 ) -> Result<Flushed, sqlx::Error> {
-    let mut sql = "SELECT id FROM products WHERE id IN (".to_owned();
-    push_placeholders(&mut sql, dialect, 1, batch.len());
-    sql.push(')');
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
-    for recorded in batch {
-        query = query.bind(recorded.row.id);
-    }
-    let written: HashSet<i64> = query.fetch_all(&mut *conn).await?.into_iter().collect();
-    let skipped: Vec<&Recorded> = batch
-        .iter()
-        .filter(|recorded| !written.contains(&recorded.row.id))
-        .collect();
+    let skipped = skipped_rows(conn, dialect, batch).await?;
     if skipped
         .iter()
-        .any(|recorded| recorded.handle == Handle::Promised)
+        .any(|&index| batch[index].handle == Handle::Promised)
     {
         return Ok(Flushed::Wrong);
     }
-    for recorded in skipped {
-        let mut row = recorded.row.clone();
+    let skipped: Vec<&Recorded> = skipped.into_iter().map(|index| &batch[index]).collect();
+    let suffixed = with_next_suffixes(conn, dialect, &skipped).await?;
+    let sql = insert_statement(dialect, suffixed.len());
+    let mut query = sqlx::query(&sql);
+    for recorded in &suffixed {
+        query = bind_row(query.bind(recorded.row.id), recorded.shop, &recorded.row);
+    }
+    if query.execute(&mut *conn).await?.rows_affected() == suffixed.len() as u64 {
+        return Ok(Flushed::Written);
+    }
+    for index in skipped_rows(conn, dialect, &suffixed).await? {
+        let mut row = skipped[index].row.clone();
         let base = std::mem::take(&mut row.handle);
-        row.insert_with_free_suffix(recorded.shop, conn, &base)
+        row.insert_with_free_suffix(skipped[index].shop, conn, &base)
             .await?;
     }
     Ok(Flushed::Written)
+}
+
+/// The positions in `rows` of the rows the database does not have (by their reserved ids).
+async fn skipped_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    rows: &[Recorded],
+) -> Result<Vec<usize>, sqlx::Error> {
+    let mut sql = "SELECT id FROM products WHERE id IN (".to_owned();
+    push_placeholders(&mut sql, dialect, 1, rows.len());
+    sql.push(')');
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for recorded in rows {
+        query = query.bind(recorded.row.id);
+    }
+    let written: HashSet<i64> = query.fetch_all(&mut *conn).await?.into_iter().collect();
+    Ok((0..rows.len())
+        .filter(|&index| !written.contains(&rows[index].row.id))
+        .collect())
+}
+
+/// Copies of `rows` whose handles are their bases with the next suffixes: the per-base counters
+/// of `handle_sequences` move by as many rows as ask for each base, in one statement, as many
+/// one-row steps would have moved them. The bases go in sorted, so that two Postgres
+/// transactions settling the same bases lock their counters in the same order.
+async fn with_next_suffixes(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    rows: &[&Recorded],
+) -> Result<Vec<Recorded>, sqlx::Error> {
+    let mut wanted: BTreeMap<(ShopId, &str), i64> = BTreeMap::new();
+    for recorded in rows {
+        *wanted
+            .entry((recorded.shop, recorded.row.handle.as_str()))
+            .or_default() += 1;
+    }
+    let mut sql =
+        "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ".to_owned();
+    for row in 0..wanted.len() {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        push_placeholders(&mut sql, dialect, row * 4 + 1, 4);
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT (shop_id, kind, base) DO UPDATE
+          SET last_suffix = handle_sequences.last_suffix + excluded.last_suffix
+          RETURNING shop_id, base, last_suffix",
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql);
+    for (&(shop, base), &count) in &wanted {
+        query = query
+            .bind(shop.0)
+            .bind(HandleTable::Products.name())
+            .bind(base)
+            .bind(count);
+    }
+    // The next suffix to give out per base: the counter's new value less the rows asking.
+    let mut next: HashMap<(ShopId, String), i64> = HashMap::new();
+    for (shop, base, last) in query.fetch_all(&mut *conn).await? {
+        let count = wanted[&(ShopId(shop), base.as_str())];
+        next.insert((ShopId(shop), base), last - count + 1);
+    }
+    rows.iter()
+        .map(|recorded| {
+            let key = (recorded.shop, recorded.row.handle.clone());
+            let suffix = next.get_mut(&key).ok_or_else(|| {
+                sqlx::Error::Protocol(format!("no suffix came back for '{}'", key.1))
+            })?;
+            let mut row = recorded.row.clone();
+            row.handle = format!("{}-{suffix}", key.1);
+            *suffix += 1;
+            Ok(Recorded {
+                shop: recorded.shop,
+                row,
+                handle: Handle::Open,
+            })
+        })
+        .collect()
 }
 
 /// Appends `count` placeholders from number `first`, comma-separated (see

@@ -647,7 +647,7 @@ async fn each_bulk_answer_shows_the_product_as_stored() {
 async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle() {
     // The second import finds every handle taken when its chunks write. Its answers show ids
     // only, so the rows get their suffixes as they are written; a line that chose its handle
-    // is still refused.
+    // is still refused, and a suffix some product chose as its handle is passed over.
     let server = TestServer::start_with(support::Options {
         chunk_lines: 4,
         ..Default::default()
@@ -656,7 +656,9 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
     let titles: Vec<String> = (0..12)
         .map(|n| json!({"input": {"title": format!("Board {n}")}}).to_string())
         .collect();
-    let (first, _) = server.import(&titles.join("\n"), PRODUCT_CREATE).await;
+    let mut first_lines = titles.clone();
+    first_lines.push(json!({"input": {"title": "Squatter", "handle": "board-5-1"}}).to_string());
+    let (first, _) = server.import(&first_lines.join("\n"), PRODUCT_CREATE).await;
     assert_eq!(first["status"], "COMPLETED");
     let mut again = titles.clone();
     again.push(json!({"input": {"title": "Chosen", "handle": "board-3"}}).to_string());
@@ -672,9 +674,10 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
                 json!({"id": payload["product"]["id"]}),
             )
             .await;
+        let suffix = if number == 5 { 2 } else { 1 };
         assert_eq!(
             product["data"]["product"],
-            json!({"title": format!("Board {number}"), "handle": format!("board-{number}-1")})
+            json!({"title": format!("Board {number}"), "handle": format!("board-{number}-{suffix}")})
         );
     }
     assert_eq!(
@@ -693,5 +696,5 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
         .iter()
         .map(|edge| edge["node"]["handle"].as_str().unwrap())
         .collect();
-    assert_eq!(handles.len(), 24, "{products}");
+    assert_eq!(handles.len(), 25, "{products}");
 }
