@@ -165,6 +165,9 @@ async fn settle_skipped(
     {
         return Ok(Flushed::Wrong);
     }
+    if skipped.is_empty() {
+        return Ok(Flushed::Written);
+    }
     let skipped: Vec<&Recorded> = skipped.into_iter().map(|index| &batch[index]).collect();
     let suffixed = with_next_suffixes(conn, dialect, &skipped).await?;
     let sql = insert_statement(dialect, suffixed.len());
