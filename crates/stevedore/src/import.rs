@@ -4,12 +4,16 @@ use crate::{random_token, StoreArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use serde_json::Value;
-use std::io::BufRead;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use stevedore_api::App;
 use stevedore_client::Client;
+use stevedore_engine::lines::ChunkPlanner;
+use stevedore_engine::EngineConfig;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Args)]
@@ -35,43 +39,66 @@ pub struct ImportArgs {
     store: StoreArgs,
 }
 
-/// Counts the lines that will get a result (non-blank ones), for the progress bar.
+/// Counts the lines that will get a result (non-blank ones), for the progress bar, as the
+/// engine's planner counts them.
 fn count_lines(file: &Path) -> Result<u64> {
-    let reader = std::io::BufReader::new(
-        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
-    );
-    let mut count = 0;
-    for line in reader.split(b'\n') {
-        if line?.iter().any(|byte| !byte.is_ascii_whitespace()) {
-            count += 1;
+    let mut input =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let mut planner = ChunkPlanner::new(EngineConfig::default().chunk_limits);
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let read = input.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(planner.finish().non_blank_lines);
         }
+        planner.feed(&buffer[..read]);
     }
-    Ok(count)
+}
+
+/// What the summary needs of a result line: whether it has `errors`, and each root field's
+/// `userErrors`. Read without building the line's whole JSON tree.
+#[derive(Deserialize)]
+struct ResultLine {
+    #[serde(default)]
+    data: Option<BTreeMap<String, Option<Payload>>>,
+    #[serde(default)]
+    errors: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(rename = "userErrors", default)]
+    user_errors: Option<Vec<IgnoredAny>>,
+}
+
+impl ResultLine {
+    fn has_errors(&self) -> bool {
+        let user_errors = self
+            .data
+            .iter()
+            .flat_map(|data| data.values())
+            .any(|payload| {
+                payload
+                    .as_ref()
+                    .and_then(|payload| payload.user_errors.as_ref())
+                    .is_some_and(|errors| !errors.is_empty())
+            });
+        self.errors.is_some() || user_errors
+    }
 }
 
 /// Reads a result file: (lines, lines with errors or userErrors).
 fn summarize(result: &Path) -> Result<(u64, u64)> {
-    let reader = std::io::BufReader::new(std::fs::File::open(result)?);
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(result)?);
     let (mut lines, mut with_errors) = (0, 0);
-    for line in reader.lines() {
+    for line in reader.split(b'\n') {
         let line = line?;
-        if line.trim().is_empty() {
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         lines += 1;
-        let value: Value = serde_json::from_str(&line).context("result line is not JSON")?;
-        let user_errors = value["data"]
-            .as_object()
-            .into_iter()
-            .flat_map(|data| data.values())
-            .any(|payload| {
-                payload["userErrors"]
-                    .as_array()
-                    .is_some_and(|errors| !errors.is_empty())
-            });
-        if value.get("errors").is_some() || user_errors {
-            with_errors += 1;
-        }
+        let line: ResultLine = serde_json::from_slice(&line).context("result line is not JSON")?;
+        with_errors += u64::from(line.has_errors());
     }
     Ok((lines, with_errors))
 }
@@ -188,4 +215,45 @@ pub async fn run(args: ImportArgs) -> Result<()> {
         bail!("bulk operation ended {status}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(content: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, content.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn counts_the_lines_that_get_a_result() {
+        let input = file_with("{\"a\":1}\n\n   \n{\"a\":2}\r\n\t\n{\"a\":3}");
+        assert_eq!(count_lines(input.path()).unwrap(), 3);
+        assert_eq!(count_lines(file_with("").path()).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_summary_counts_lines_with_errors_or_user_errors() {
+        let result = file_with(concat!(
+            r#"{"data":{"productCreate":{"product":{"id":"gid:\/\/shopify\/Product\/1"},"userErrors":[]}},"__lineNumber":0}"#,
+            "\n",
+            r#"{"data":{"productCreate":{"product":null,"userErrors":[{"field":["title"],"message":"Title can't be blank"}]}},"__lineNumber":1}"#,
+            "\n\n",
+            r#"{"errors":[{"message":"Variable $input of type ProductInput! was provided invalid value"}],"__lineNumber":3}"#,
+            "\n",
+            r#"{"data":{"productCreate":null},"errors":[{"message":"Internal error"}],"__lineNumber":4}"#,
+            "\n",
+            r#"{"data":{"first":{"userErrors":[]},"second":{"product":{"id":"x"}}},"__lineNumber":5}"#,
+            "\n",
+        ));
+        assert_eq!(summarize(result.path()).unwrap(), (5, 3));
+    }
+
+    #[test]
+    fn a_result_line_that_is_not_json_is_an_error() {
+        let result = file_with("{\"data\":{}}\nnot json\n");
+        assert!(summarize(result.path()).is_err());
+    }
 }
