@@ -294,7 +294,7 @@ async fn run(plan: &Plan) -> Result<()> {
             "latency_ms": {"median": latency.0, "min": latency.1, "max": latency.2},
         }))?,
     )?;
-    chart(&out.join("lines-per-second.svg"), &results)?;
+    chart(&out.join("lines-per-second.svg"), &results, plan.repeat)?;
     eprintln!("wrote {}", out.display());
     Ok(())
 }
@@ -662,7 +662,11 @@ async fn small_operation_latency(work: &Path) -> Result<(f64, f64, f64)> {
 
 /// A horizontal bar chart of lines/s per case, as SVG. Written by hand: a few rectangles and
 /// labels need no charting library (plotters would also need a font backend to lay out text).
-fn chart(path: &PathBuf, results: &[Measured]) -> Result<()> {
+fn chart(path: &PathBuf, results: &[Measured], repeat: usize) -> Result<()> {
+    let title = match repeat {
+        1 => "one bench run".to_owned(),
+        n => format!("one bench run; bulk and floor: median of {n}"),
+    };
     let rows: Vec<(&str, f64)> = results
         .iter()
         .filter(|m| m.runs_lines())
@@ -674,7 +678,7 @@ fn chart(path: &PathBuf, results: &[Measured]) -> Result<()> {
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"14\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"450\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">Stevedore: lines per second by case (one run)</text>\n"
+         <text x=\"450\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">Stevedore: lines per second by case ({title})</text>\n"
     );
     let colors = [
         "#3b6ea5", "#d98b2b", "#5a9e5a", "#8e5ea2", "#c44e52", "#777777",
