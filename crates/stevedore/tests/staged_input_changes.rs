@@ -20,6 +20,16 @@ impl Target {
         Self { url, fields }
     }
 
+    /// A target holding `lines` product lines, accepted.
+    async fn with_products(server: &TestServer, lines: usize) -> Self {
+        let target = Self::stage(server).await;
+        assert_eq!(
+            target.upload(server, product_lines(lines).as_bytes()).await,
+            201
+        );
+        target
+    }
+
     async fn upload(&self, server: &TestServer, content: &[u8]) -> u16 {
         server
             .post_form(&self.url, &self.fields, Some(content))
@@ -65,14 +75,18 @@ fn assert_failed_for_a_changed_input(done: &Value) {
     assert_eq!(done["url"], Value::Null);
 }
 
+/// Nothing of the input was created.
+async fn assert_no_products(server: &TestServer) {
+    let products = server
+        .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(products["data"]["products"]["nodes"], json!([]));
+}
+
 #[tokio::test]
 async fn a_refused_re_upload_keeps_the_earlier_file() {
     let server = TestServer::start().await;
-    let target = Target::stage(&server).await;
-    assert_eq!(
-        target.upload(&server, product_lines(2).as_bytes()).await,
-        201
-    );
+    let target = Target::with_products(&server, 2).await;
     assert_eq!(target.upload(&server, b"").await, 400);
 
     let done = server.wait(&target.run(&server).await).await;
@@ -87,11 +101,7 @@ async fn a_file_replaced_after_admission_fails_the_operation() {
         ..Default::default()
     })
     .await;
-    let target = Target::stage(&server).await;
-    assert_eq!(
-        target.upload(&server, product_lines(3).as_bytes()).await,
-        201
-    );
+    let target = Target::with_products(&server, 3).await;
     let id = target.run(&server).await;
 
     // Same key, same signed form, other content, before any worker has looked at it.
@@ -101,20 +111,13 @@ async fn a_file_replaced_after_admission_fails_the_operation() {
     );
     server.start_engine().await;
     assert_failed_for_a_changed_input(&server.wait(&id).await);
-    let products = server
-        .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
-        .await;
-    assert_eq!(products["data"]["products"]["nodes"], json!([]));
+    assert_no_products(&server).await;
 }
 
 #[tokio::test]
 async fn an_upload_records_the_version_it_left_in_the_store() {
     let server = TestServer::start().await;
-    let target = Target::stage(&server).await;
-    assert_eq!(
-        target.upload(&server, product_lines(2).as_bytes()).await,
-        201
-    );
+    let target = Target::with_products(&server, 2).await;
     let services = server.app.services();
     let stored = services.engine.blobs().head(target.key()).await.unwrap();
     let shop = target.key().split('/').nth(1).unwrap().parse().unwrap();
@@ -134,20 +137,13 @@ async fn an_upload_records_the_version_it_left_in_the_store() {
 #[tokio::test]
 async fn a_file_replaced_behind_the_server_before_the_run_fails_the_operation() {
     let server = TestServer::start().await;
-    let target = Target::stage(&server).await;
-    assert_eq!(
-        target.upload(&server, product_lines(3).as_bytes()).await,
-        201
-    );
+    let target = Target::with_products(&server, 3).await;
     let replacement = product_lines(3).replace("Board", "Plank");
     target.replace_behind_the_server(&server, replacement).await;
 
     let done = server.wait(&target.run(&server).await).await;
     assert_failed_for_a_changed_input(&done);
-    let products = server
-        .graphql("{ products(first: 10) { nodes { id } } }", json!({}))
-        .await;
-    assert_eq!(products["data"]["products"]["nodes"], json!([]));
+    assert_no_products(&server).await;
 }
 
 #[tokio::test]
@@ -157,14 +153,8 @@ async fn a_file_replaced_while_running_fails_the_operation() {
         ..Default::default()
     })
     .await;
-    let target = Target::stage(&server).await;
     let lines = 3000;
-    assert_eq!(
-        target
-            .upload(&server, product_lines(lines).as_bytes())
-            .await,
-        201
-    );
+    let target = Target::with_products(&server, lines).await;
     let id = target.run(&server).await;
 
     let mut running = server.operation(&id).await;
