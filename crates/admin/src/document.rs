@@ -2,6 +2,7 @@
 //! `bulkOperationRunMutation` (parse errors, operation type, a single allowed root field, at most
 //! one connection, fields that exist), before any line runs.
 
+use crate::bounds::{check_expansion, check_nesting, Unbounded};
 use crate::types::{named, TypeIndex};
 use async_graphql_parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
@@ -9,7 +10,7 @@ use async_graphql_parser::types::{
 };
 use async_graphql_parser::Pos;
 use async_graphql_value::ConstValue;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use stevedore_core::BulkUserError;
 use stevedore_engine::Rejection;
 
@@ -65,13 +66,17 @@ pub fn prepare(
     types: &TypeIndex,
     mutation_root: &str,
 ) -> Result<PreparedMutation, Rejection> {
+    let unbounded = |refusal: Unbounded| {
+        Rejection::Document(BulkUserError::invalid_mutation(refusal.message()))
+    };
+    // Before anything recursive reads it: the parser included.
+    check_nesting(source).map_err(unbounded)?;
     let document = async_graphql_parser::parse_query(source).map_err(|error| {
-        Rejection::Document(BulkUserError::unparsable_mutation(&syntax_message(
-            source, &error,
-        )))
+        Rejection::Document(BulkUserError::unparsable_mutation(
+            &SyntaxError::new(source, &error).message,
+        ))
     })?;
-    check_expansion(&document)
-        .map_err(|message| Rejection::Document(BulkUserError::invalid_mutation(message)))?;
+    check_expansion(&document).map_err(unbounded)?;
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => operation,
         DocumentOperations::Multiple(operations) if operations.len() == 1 => {
@@ -164,126 +169,6 @@ fn fields_of<'a>(
         }
     }
     fields
-}
-
-/// Selections a document may expand to, fragments spread out. Normal documents stay far
-/// below; a few lines of fragments that each spread the next twice reach millions, and the
-/// GraphQL validator (which expands spreads) would spend seconds on each execution.
-const MAX_EXPANDED_SELECTIONS: u64 = 20_000;
-
-/// Refuses documents whose fragments loop or expand past [`MAX_EXPANDED_SELECTIONS`], in time
-/// linear in the document, before anything expands them. The error is the message to show.
-pub fn check_expansion(document: &ExecutableDocument) -> Result<(), String> {
-    if let Some(name) = fragment_in_a_cycle(document) {
-        return Err(format!("Fragment {name} contains an infinite loop"));
-    }
-    let mut sizes = HashMap::new();
-    let operations: Vec<&SelectionSet> = match &document.operations {
-        DocumentOperations::Single(operation) => vec![&operation.node.selection_set.node],
-        DocumentOperations::Multiple(operations) => operations
-            .values()
-            .map(|o| &o.node.selection_set.node)
-            .collect(),
-    };
-    for selection_set in operations {
-        if expanded_size(document, selection_set, &mut sizes) > MAX_EXPANDED_SELECTIONS {
-            return Err("Query is too complex.".to_owned());
-        }
-    }
-    Ok(())
-}
-
-/// Selections under `selection_set` with every spread expanded; each fragment's size is
-/// computed once. Only called on documents without fragment cycles.
-fn expanded_size<'a>(
-    document: &'a ExecutableDocument,
-    selection_set: &'a SelectionSet,
-    sizes: &mut HashMap<&'a str, u64>,
-) -> u64 {
-    let mut total: u64 = 0;
-    for selection in &selection_set.items {
-        let size = match &selection.node {
-            Selection::Field(field) => {
-                1 + expanded_size(document, &field.node.selection_set.node, sizes)
-            }
-            Selection::InlineFragment(fragment) => {
-                expanded_size(document, &fragment.node.selection_set.node, sizes)
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                match (sizes.get(name), document.fragments.get(name)) {
-                    (Some(size), _) => *size,
-                    (None, Some(fragment)) => {
-                        let size =
-                            expanded_size(document, &fragment.node.selection_set.node, sizes);
-                        sizes.insert(name, size);
-                        size
-                    }
-                    (None, None) => 0,
-                }
-            }
-        };
-        total = total.saturating_add(size);
-    }
-    total
-}
-
-/// The fragments a selection set spreads, at any depth, without following them.
-fn spreads_in<'a>(selection_set: &'a SelectionSet, found: &mut Vec<&'a str>) {
-    for selection in &selection_set.items {
-        match &selection.node {
-            Selection::Field(field) => spreads_in(&field.node.selection_set.node, found),
-            Selection::InlineFragment(fragment) => {
-                spreads_in(&fragment.node.selection_set.node, found)
-            }
-            Selection::FragmentSpread(spread) => {
-                found.push(spread.node.fragment_name.node.as_str())
-            }
-        }
-    }
-}
-
-/// A fragment that spreads itself, directly or through others: such a document would expand
-/// forever, so it is refused before anything walks it.
-fn fragment_in_a_cycle(document: &ExecutableDocument) -> Option<String> {
-    let edges: HashMap<&str, Vec<&str>> = document
-        .fragments
-        .iter()
-        .map(|(name, fragment)| {
-            let mut found = Vec::new();
-            spreads_in(&fragment.node.selection_set.node, &mut found);
-            (name.as_str(), found)
-        })
-        .collect();
-    // Depth-first search; `on_path` holds the fragments being expanded, `finished` those known
-    // to end.
-    fn visit<'a>(
-        name: &'a str,
-        edges: &HashMap<&'a str, Vec<&'a str>>,
-        on_path: &mut HashSet<&'a str>,
-        finished: &mut HashSet<&'a str>,
-    ) -> Option<&'a str> {
-        if finished.contains(name) {
-            return None;
-        }
-        if !on_path.insert(name) {
-            return Some(name);
-        }
-        for next in edges.get(name).into_iter().flatten() {
-            if let Some(looping) = visit(next, edges, on_path, finished) {
-                return Some(looping);
-            }
-        }
-        on_path.remove(name);
-        finished.insert(name);
-        None
-    }
-    let (mut on_path, mut finished) = (HashSet::new(), HashSet::new());
-    let mut names: Vec<&str> = edges.keys().copied().collect();
-    names.sort_unstable();
-    names
-        .into_iter()
-        .find_map(|name| visit(name, &edges, &mut on_path, &mut finished).map(str::to_owned))
 }
 
 /// Walks a document's selections against the schema: every selected field must exist on its
@@ -462,31 +347,53 @@ fn token_kind(text: &str) -> String {
     kind.to_owned()
 }
 
-/// Words a parse error as the hosted API does: `syntax error, unexpected end of file at [1, 21]`
-/// (the position of the last token), or `syntax error, unexpected RCURLY ("}") at [1, 10]`.
-fn syntax_message(source: &str, error: &async_graphql_parser::Error) -> String {
-    let found = tokens(source);
-    let failed_at = error.positions().next();
-    let offending = failed_at.and_then(|pos| {
-        found
-            .iter()
-            .find(|token| (token.line, token.column) >= (pos.line, pos.column))
-    });
-    match offending {
-        Some(token) => format!(
-            "syntax error, unexpected {} ({:?}) at [{}, {}]",
-            token_kind(token.text),
-            token.text,
-            token.line,
-            token.column
-        ),
-        None => {
-            let (line, column) = found
-                .last()
-                .map_or((1, 1), |token| (token.line, token.column));
-            debug_assert!(found.last().is_none_or(|token| token.offset < source.len()));
-            format!("syntax error, unexpected end of file at [{line}, {column}]")
+/// A parse error as the hosted API words and places it.
+pub struct SyntaxError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SyntaxError {
+    /// Words a parse error as the hosted API does: `syntax error, unexpected end of file at
+    /// [1, 21]` (the position of the last token), or `syntax error, unexpected RCURLY ("}") at
+    /// [1, 10]`.
+    pub fn new(source: &str, error: &async_graphql_parser::Error) -> Self {
+        let found = tokens(source);
+        let failed_at = error.positions().next();
+        let offending = failed_at.and_then(|pos| {
+            found
+                .iter()
+                .find(|token| (token.line, token.column) >= (pos.line, pos.column))
+        });
+        let (what, line, column) = match offending {
+            Some(token) => (
+                format!("{} ({:?})", token_kind(token.text), token.text),
+                token.line,
+                token.column,
+            ),
+            None => {
+                let (line, column) = found
+                    .last()
+                    .map_or((1, 1), |token| (token.line, token.column));
+                debug_assert!(found.last().is_none_or(|token| token.offset < source.len()));
+                ("end of file".to_owned(), line, column)
+            }
+        };
+        SyntaxError {
+            message: format!("syntax error, unexpected {what} at [{line}, {column}]"),
+            line,
+            column,
         }
+    }
+
+    /// The error as an entry of a synchronous response's `errors`, as the hosted API gives it.
+    pub fn to_error(&self) -> serde_json::Value {
+        serde_json::json!({
+            "message": self.message,
+            "locations": [{ "line": self.line, "column": self.column }],
+            "extensions": { "code": "PARSE_ERROR" },
+        })
     }
 }
 

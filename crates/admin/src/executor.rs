@@ -101,6 +101,10 @@ impl EmbeddedExecutor {
             Ok(_) => return refused("Variables must be a JSON object."),
             Err(error) => return refused(&format!("Invalid JSON: {error}.")),
         };
+        let declared = (prepared.variables.iter()).map(|spec| (spec.pos, values.get(&spec.name)));
+        if let Err(refusal) = crate::bounds::check_variables(declared) {
+            return refused(&refusal.message());
+        }
         let problems = variables::check(&prepared.variables, &values, &self.types);
         if !problems.is_empty() {
             let response =

@@ -7,6 +7,7 @@
 //! synchronous call would. (The executor answers the common `productCreate` import lines
 //! without the schema, through the catalog's direct path, with the same bytes.)
 
+mod bounds;
 mod bulk;
 mod cost;
 mod direct;

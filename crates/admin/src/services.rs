@@ -114,21 +114,39 @@ pub async fn execute(
     request: async_graphql::Request,
 ) -> serde_json::Value {
     let mut request = request;
-    let document = match request.parsed_query() {
-        Ok(document) => document.clone(),
-        // async-graphql reports the syntax error.
-        Err(_) => return answer(services.schema.execute(request).await, None),
+    // Before anything recursive reads the document, the parser included.
+    if let Err(refusal) = crate::bounds::check_nesting(&request.query) {
+        return json!({ "errors": [refusal.to_error()] });
+    }
+    let document = match async_graphql_parser::parse_query(&request.query) {
+        Ok(document) => document,
+        Err(error) => {
+            let error = crate::document::SyntaxError::new(&request.query, &error);
+            return json!({ "errors": [error.to_error()] });
+        }
     };
-    // The validator expands fragment spreads; refuse documents that would make it work
-    // exponentially before it starts.
-    if let Err(message) = crate::document::check_expansion(&document) {
-        return json!({ "errors": [{ "message": message }] });
+    request.set_parsed_query(document.clone());
+    // The validator expands fragment spreads: refuse documents that would take it too deep or
+    // make it work exponentially before it starts.
+    if let Err(refusal) = crate::bounds::check_expansion(&document) {
+        return json!({ "errors": [refusal.to_error()] });
     }
     let Some((name, operation)) =
         cost::selected_operation(&document, request.operation_name.as_deref())
     else {
         return answer(services.schema.execute(request).await, None);
     };
+    let declared = operation
+        .node
+        .variable_definitions
+        .iter()
+        .map(|definition| {
+            let name = definition.node.name.node.as_str();
+            (definition.pos, request.variables.get(name))
+        });
+    if let Err(refusal) = crate::bounds::check_variables(declared) {
+        return json!({ "errors": [refusal.to_error()] });
+    }
     let refusals = crate::refusals::check(
         &document,
         operation,

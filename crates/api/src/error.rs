@@ -9,6 +9,11 @@ pub enum ApiError {
     Unauthorized,
     /// An API version or route that does not exist.
     NotFound,
+    /// A request body that cannot be read as a GraphQL request (not JSON, nested past the JSON
+    /// reader's limit, a malformed multipart form), with what was wrong.
+    BadRequest(String),
+    /// A request body over the size the endpoint accepts.
+    PayloadTooLarge,
     /// A storage-style error for the upload and download endpoints, answered as XML.
     Storage {
         status: StatusCode,
@@ -30,6 +35,16 @@ impl ApiError {
 
     pub fn internal(error: impl std::fmt::Display) -> Self {
         Self::Internal(error.to_string())
+    }
+}
+
+/// The GraphQL endpoint's body reader refuses with this; its Debug text is not an answer.
+impl From<async_graphql::ParseRequestError> for ApiError {
+    fn from(error: async_graphql::ParseRequestError) -> Self {
+        match error {
+            async_graphql::ParseRequestError::PayloadTooLarge => ApiError::PayloadTooLarge,
+            other => ApiError::BadRequest(other.to_string()),
+        }
     }
 }
 
@@ -66,6 +81,18 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => {
                 (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/json")], r#"{"errors":"Not Found"}"#).into_response()
             }
+            ApiError::BadRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "errors": detail }).to_string(),
+            )
+                .into_response(),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"errors":"Payload Too Large"}"#,
+            )
+                .into_response(),
             ApiError::Storage { status, code, message } => {
                 (status, [(header::CONTENT_TYPE, "application/xml")], xml_error_body(code, &message)).into_response()
             }

@@ -12,7 +12,7 @@ pub async fn handle(
     State(state): State<AppState>,
     Path(version): Path<String>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<ApiError>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let version = ApiVersion::parse(&version).ok_or(ApiError::NotFound)?;
     let token = headers
