@@ -9,6 +9,7 @@ use std::sync::Arc;
 use stevedore_core::limits::result_url_ttl;
 use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, UnsignedInt64, Url};
+use stevedore_core::OrInternal;
 use stevedore_core::{
     ApiVersion, BulkOperation, Clock, Gid, GidError, OperationId, OperationStatus, Scopes, ShopId,
 };
@@ -100,8 +101,7 @@ impl BulkOperationObject {
             .link(Access::Download, key, expires.timestamp())
             .await
             .map_err(|error| {
-                tracing::error!(blob.key = key, %error, "could not sign a result link");
-                async_graphql::Error::new("Internal error: the result link could not be signed.")
+                stevedore_core::internal_error(&format!("signing a result link to {key}: {error}"))
             })?;
         Ok(Some(Url(link)))
     }
@@ -187,7 +187,8 @@ impl BulkQuery {
             .engine
             .store()
             .operation(*ctx.data::<ShopId>()?, id)
-            .await?;
+            .await
+            .or_internal()?;
         Ok(found.map(BulkOperationObject))
     }
 
@@ -237,7 +238,8 @@ impl BulkQuery {
             .engine
             .store()
             .newest_operation(*ctx.data::<ShopId>()?, operation_type.into())
-            .await?;
+            .await
+            .or_internal()?;
         Ok(found.map(BulkOperationObject))
     }
 }
@@ -270,11 +272,10 @@ impl BulkMutation {
         nullable(async move {
             let store = ctx.data::<Arc<Services>>()?.engine.store();
             let found = match Gid::parse_as(&id, "BulkOperation") {
-                Ok(numeric) => {
-                    store
-                        .cancel_operation(*ctx.data::<ShopId>()?, OperationId(numeric))
-                        .await?
-                }
+                Ok(numeric) => store
+                    .cancel_operation(*ctx.data::<ShopId>()?, OperationId(numeric))
+                    .await
+                    .or_internal()?,
                 Err(_) => None,
             };
             let Some(operation) = found else {
@@ -335,10 +336,9 @@ impl BulkMutation {
                     bulk_operation: None,
                     user_errors: errors.into_iter().map(Into::into).collect(),
                 }),
-                Err(AdmissionError::Store(error)) => {
-                    tracing::error!(%error, "bulk mutation admission failed");
-                    Err("Internal error. Please try again.".into())
-                }
+                Err(AdmissionError::Store(error)) => Err(stevedore_core::internal_error(&format!(
+                    "bulk mutation admission failed: {error}"
+                ))),
             }
         })
         .await

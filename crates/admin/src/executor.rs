@@ -27,8 +27,8 @@ use async_graphql::{Request, Response, Variables};
 use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
 use stevedore_catalog::{
-    CatalogDb, ChunkTransaction, ChunkWrites, DirectCreate, DirectError, HandleNotAnswered,
-    ProductFields, ProductIds,
+    CatalogDb, CatalogError, ChunkTransaction, ChunkWrites, DirectCreate, DirectError,
+    HandleNotAnswered, ProductFields, ProductIds,
 };
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
@@ -212,7 +212,7 @@ impl EmbeddedExecutor {
             .answer(transaction, work.claim.shop_id, fields, now, &mut response)
             .await
             .map_err(|error| match error {
-                DirectError::Database(error) => database(error),
+                DirectError::Catalog(error) => database(error),
                 DirectError::Json(error) => internal(error),
             })?;
         if answered {
@@ -281,10 +281,12 @@ fn internal(error: impl std::fmt::Display) -> ExecutorError {
     ExecutorError::permanent(error)
 }
 
-fn database(error: sqlx::Error) -> ExecutorError {
+/// A database failure of the chunk (not of a line): given back, and run again if it may pass.
+fn database(error: impl Into<CatalogError>) -> ExecutorError {
+    let error = error.into();
     ExecutorError {
-        transient: stevedore_store::is_transient(&error),
-        message: error.to_string(),
+        transient: error.is_transient(),
+        message: error.detail(),
     }
 }
 

@@ -11,6 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use stevedore_core::search::{self, Comparator, Term};
+use stevedore_core::OrInternal;
 use stevedore_core::{OperationStatus, OperationType};
 use stevedore_store::operations::{Compare, ListCondition, ListCursor, ListKey, ListPage};
 
@@ -160,7 +161,8 @@ pub async fn bulk_operations(
         .engine
         .store()
         .list_operations(shop, &conditions, &page)
-        .await?;
+        .await
+        .or_internal()?;
     // Beyond the far end: whether more rows were found. Behind the near end: whether the page
     // starts at a cursor, as other connections here report it.
     let mut connection = Connection::new(

@@ -5,6 +5,7 @@ use async_graphql::{Context, Interface, Object, ID};
 use std::sync::Arc;
 use stevedore_catalog::{CatalogDb, Collection, Product};
 use stevedore_core::access::access_denied;
+use stevedore_core::OrInternal;
 use stevedore_core::{Gid, OperationId, Scopes, ShopId};
 
 #[derive(Interface)]
@@ -34,7 +35,8 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
             let store = services.engine.store();
             store
                 .operation(shop, OperationId(gid.id))
-                .await?
+                .await
+                .or_internal()?
                 .map(|operation| Node::BulkOperation(BulkOperationObject(operation)))
         }
         "Product" => stevedore_catalog::find_product(db, shop, gid.id)

@@ -97,8 +97,11 @@ impl StagedUploadMutation {
             let now = ctx.data::<Arc<dyn Clock>>()?.now();
             let mut user_errors = Vec::new();
             for (index, target) in input.iter().enumerate() {
-                let field = |name: &str| vec!["input".to_owned(), index.to_string(), name.to_owned()];
-                if target.resource != StagedUploadTargetGenerateUploadResource::BulkMutationVariables {
+                let field =
+                    |name: &str| vec!["input".to_owned(), index.to_string(), name.to_owned()];
+                if target.resource
+                    != StagedUploadTargetGenerateUploadResource::BulkMutationVariables
+                {
                     user_errors.push(UserError {
                         field: Some(field("resource")),
                         message: "Only BULK_MUTATION_VARIABLES uploads are supported.".to_owned(),
@@ -160,10 +163,9 @@ impl StagedUploadMutation {
                             .link(Access::Upload, &key, now.timestamp() + PUT_URL_TTL_SECONDS)
                             .await
                             .map_err(|error| {
-                                tracing::error!(blob.key = %key, %error, "could not sign an upload link");
-                                async_graphql::Error::new(
-                                    "Internal error: the upload link could not be signed.",
-                                )
+                                stevedore_core::internal_error(&format!(
+                                    "signing an upload link to {key}: {error}"
+                                ))
                             })?;
                         StagedMediaUploadTarget {
                             url: Some(Url(link.clone())),

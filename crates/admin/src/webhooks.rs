@@ -9,6 +9,7 @@ use stevedore_catalog::UserError;
 use stevedore_core::clock::from_millis;
 use stevedore_core::nullable;
 use stevedore_core::scalars::{DateTime, Url};
+use stevedore_core::OrInternal;
 use stevedore_core::{ApiVersion, Gid, ShopId};
 use stevedore_store::webhooks::{
     AddressTaken, CreateRefused, Subscription, SubscriptionFields, MAX_SUBSCRIPTIONS_PER_SHOP,
@@ -244,7 +245,8 @@ impl WebhookMutation {
                 .engine
                 .store()
                 .create_subscription(*ctx.data::<ShopId>()?, topic, &version, &fields)
-                .await?
+                .await
+                .or_internal()?
             {
                 Ok(created) => Ok(WebhookSubscriptionCreatePayload {
                     webhook_subscription: Some(WebhookSubscription(created)),
@@ -287,7 +289,8 @@ impl WebhookMutation {
             let store = ctx.data::<Arc<Services>>()?.engine.store();
             match store
                 .update_subscription(*ctx.data::<ShopId>()?, id, &fields)
-                .await?
+                .await
+                .or_internal()?
             {
                 Ok(Some(updated)) => Ok(WebhookSubscriptionUpdatePayload {
                     webhook_subscription: Some(WebhookSubscription(updated)),
@@ -309,11 +312,10 @@ impl WebhookMutation {
         nullable(async move {
             let store = ctx.data::<Arc<Services>>()?.engine.store();
             let deleted = match subscription_id(&id) {
-                Some(numeric) => {
-                    store
-                        .delete_subscription(*ctx.data::<ShopId>()?, numeric)
-                        .await?
-                }
+                Some(numeric) => store
+                    .delete_subscription(*ctx.data::<ShopId>()?, numeric)
+                    .await
+                    .or_internal()?,
                 None => false,
             };
             Ok(if deleted {
@@ -349,7 +351,8 @@ impl WebhookQuery {
         let store = ctx.data::<Arc<Services>>()?.engine.store();
         Ok(store
             .subscription(*ctx.data::<ShopId>()?, id)
-            .await?
+            .await
+            .or_internal()?
             .map(WebhookSubscription))
     }
 
@@ -382,7 +385,8 @@ impl WebhookQuery {
                 after,
                 i64::from(first) + 1,
             )
-            .await?;
+            .await
+            .or_internal()?;
         let more = rows.len() > first as usize;
         rows.truncate(first as usize);
         let mut connection = Connection::new(after.is_some(), more);

@@ -136,6 +136,7 @@ impl CollectionMutation {
                         .bind(now)
                         .fetch_one(&mut *conn)
                         .await
+                        .map_err(Into::into)
                     }
                     .boxed()
                 })

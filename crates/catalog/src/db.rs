@@ -1,5 +1,6 @@
 //! Where catalog resolvers read and write: the store's pool, or a bulk chunk's transaction.
 
+use crate::error::{CatalogError, CatalogResult};
 use crate::pending::{self, Flushed, Handle, PendingProducts, ProductIds, Recorded};
 use crate::product::ProductRow;
 use futures::future::BoxFuture;
@@ -115,20 +116,13 @@ impl ChunkTransaction {
     }
 
     /// The chunk's open transaction, begun (and the pending rows written into it) if need be.
-    async fn open<'g>(&self, stage: &'g mut Stage) -> Result<&'g mut Transaction, sqlx::Error> {
+    async fn open<'g>(&self, stage: &'g mut Stage) -> CatalogResult<&'g mut Transaction> {
         if let Stage::NotBegun = stage {
-            let transaction = self
-                .inner
-                .store
-                .begin_write()
-                .await
-                .map_err(database_error)?;
+            let transaction = self.inner.store.begin_write().await?;
             *stage = Stage::Open(transaction);
         }
         let Stage::Open(transaction) = stage else {
-            return Err(sqlx::Error::Configuration(
-                "the chunk transaction has ended".into(),
-            ));
+            return Err(CatalogError::ChunkEnded);
         };
         let rows = self.pending().take_rows();
         if rows.is_empty() {
@@ -137,17 +131,15 @@ impl ChunkTransaction {
         let dialect = self.inner.store.dialect();
         if pending::write(transaction, dialect, &rows).await? == Flushed::Wrong {
             self.inner.deferral_failed.store(true, Ordering::Relaxed);
-            return Err(sqlx::Error::Protocol(
-                "a recorded product could not be written as answered".into(),
-            ));
+            return Err(CatalogError::DeferralFailed);
         }
         Ok(transaction)
     }
 
     /// Runs `work` on the chunk's connection, remembering a database error it returns.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, sqlx::Error>
+    pub async fn run<T, F>(&self, work: F) -> CatalogResult<T>
     where
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, CatalogResult<T>> + Send,
         T: Send,
     {
         let mut stage = self.inner.transaction.lock().await;
@@ -159,7 +151,7 @@ impl ChunkTransaction {
         // A value the database refuses is the line's own error: the executor rolls the line back
         // (see the executor's module comment) and answers it with the error.
         if let Err(error) = &result {
-            if stevedore_store::is_caused_by_values(error) || self.deferral_failed() {
+            if error.is_caused_by_values() || self.deferral_failed() {
                 return result;
             }
             self.note_fault(error);
@@ -169,24 +161,27 @@ impl ChunkTransaction {
 
     /// Remembers the first database error of the chunk: the executor gives the chunk back
     /// instead of answering a line with it.
-    fn note_fault(&self, error: &sqlx::Error) {
+    fn note_fault(&self, error: &CatalogError) {
         let mut fault = self.inner.fault.lock().unwrap_or_else(|p| p.into_inner());
         if fault.is_none() {
             *fault = Some(ChunkFault {
-                message: error.to_string(),
-                transient: stevedore_store::is_transient(error),
+                message: error.detail(),
+                transient: error.is_transient(),
             });
         }
     }
 
     /// Runs savepoint commands on the chunk's connection: several, separated by `;`, go in
     /// one round trip. They do not count as the line's own work.
-    pub async fn execute(&self, statements: &'static str) -> Result<(), sqlx::Error> {
+    pub async fn execute(&self, statements: &'static str) -> CatalogResult<()> {
         let touched = self.line_touched();
         let result = self
             .run(move |conn| {
                 // A query without arguments goes as one simple query: all its statements at once.
-                Box::pin(async move { sqlx::Executor::execute(conn, statements).await.map(drop) })
+                Box::pin(async move {
+                    sqlx::Executor::execute(conn, statements).await?;
+                    Ok(())
+                })
             })
             .await;
         self.inner.touched.store(touched, Ordering::Relaxed);
@@ -205,7 +200,7 @@ impl ChunkTransaction {
         mut row: ProductRow,
         handle: Handle,
         answer: impl FnOnce(&ProductRow) -> T,
-    ) -> Result<Deferral<T>, sqlx::Error> {
+    ) -> CatalogResult<Deferral<T>> {
         let known = self.pending().knows_handle(shop, &row.handle);
         if self.inner.writes == ChunkWrites::Immediate || known {
             return Ok(Deferral::WriteNow(Box::new(row)));
@@ -222,7 +217,7 @@ impl ChunkTransaction {
             id = self.inner.ids.take();
         }
         let Some(id) = id else {
-            return Err(sqlx::Error::Protocol("no product id was reserved".into()));
+            return Err(CatalogError::NoIdReserved);
         };
         row.id = id;
         let answered = answer(&row);
@@ -253,7 +248,7 @@ impl ChunkTransaction {
     /// every pending product written) to commit or roll back. `Ok(None)`: it had ended already.
     /// After a flush that found an answer wrong ([`Self::deferral_failed`]) the transaction
     /// comes back all the same, for the executor to roll back.
-    pub async fn finish(&self) -> Result<Option<Transaction>, sqlx::Error> {
+    pub async fn finish(&self) -> CatalogResult<Option<Transaction>> {
         let mut stage = self.inner.transaction.lock().await;
         if let Stage::Ended = *stage {
             return Ok(None);
@@ -270,15 +265,6 @@ impl ChunkTransaction {
     }
 }
 
-/// The database's own error inside a store error, kept as it is so that it is classified as
-/// what it is (transient or not).
-pub(crate) fn database_error(error: stevedore_store::StoreError) -> sqlx::Error {
-    match error {
-        stevedore_store::StoreError::Database(error) => error,
-        other => sqlx::Error::Configuration(other.to_string().into()),
-    }
-}
-
 /// A database error met by a line of a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkFault {
@@ -287,46 +273,35 @@ pub struct ChunkFault {
     pub transient: bool,
 }
 
-/// The GraphQL error for a database error: a value the database refused is named as such,
-/// anything else keeps sqlx's description.
-fn refusal(error: sqlx::Error) -> async_graphql::Error {
-    match &error {
-        sqlx::Error::Database(database) if stevedore_store::is_caused_by_values(&error) => {
-            async_graphql::Error::new(format!("Invalid value: {}", database.message()))
-        }
-        _ => error.into(),
-    }
-}
-
 impl CatalogDb {
     /// Runs `work` on a connection. On the pool it gets a write transaction of its own, committed
     /// if `work` succeeds; in a chunk it joins the chunk's transaction.
-    pub async fn write<T, F>(&self, work: F) -> async_graphql::Result<T>
+    pub async fn write<T, F>(&self, work: F) -> CatalogResult<T>
     where
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, CatalogResult<T>> + Send,
         T: Send,
     {
         match self {
             CatalogDb::Pool(store) => {
                 let mut tx = store.begin_write().await?;
-                let value = work(&mut tx).await.map_err(refusal)?;
+                let value = work(&mut tx).await?;
                 tx.commit().await?;
                 Ok(value)
             }
-            CatalogDb::Chunk(chunk) => Ok(chunk.run(work).await.map_err(refusal)?),
+            CatalogDb::Chunk(chunk) => chunk.run(work).await,
         }
     }
 
     /// Runs a read on a connection (the chunk's, inside a bulk line, to see its own writes).
-    pub async fn read<T, F>(&self, work: F) -> async_graphql::Result<T>
+    pub async fn read<T, F>(&self, work: F) -> CatalogResult<T>
     where
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, sqlx::Error>> + Send,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, CatalogResult<T>> + Send,
         T: Send,
     {
         match self {
             CatalogDb::Pool(store) => {
                 let mut conn = store.pool().acquire().await?;
-                Ok(work(&mut conn).await?)
+                work(&mut conn).await
             }
             CatalogDb::Chunk(_) => self.write(work).await,
         }
@@ -338,17 +313,18 @@ impl CatalogDb {
         sql: String,
         shop: stevedore_core::ShopId,
         id: i64,
-    ) -> async_graphql::Result<Option<R>>
+    ) -> CatalogResult<Option<R>>
     where
         R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin + 'static,
     {
         self.read(move |conn| {
             Box::pin(async move {
-                sqlx::query_as::<_, R>(&sql)
+                let row = sqlx::query_as::<_, R>(&sql)
                     .bind(id)
                     .bind(shop.0)
                     .fetch_optional(conn)
-                    .await
+                    .await?;
+                Ok(row)
             })
         })
         .await
@@ -429,7 +405,10 @@ mod tests {
         assert!(!records(&chunk, shop, "board").await);
         chunk
             .run(|conn| {
-                Box::pin(async move { sqlx::query("SELECT 1").execute(conn).await.map(drop) })
+                Box::pin(async move {
+                    sqlx::query("SELECT 1").execute(conn).await?;
+                    Ok(())
+                })
             })
             .await
             .unwrap();

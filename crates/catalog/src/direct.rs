@@ -183,12 +183,17 @@ impl DirectCreate {
 pub struct HandleNotAnswered;
 
 /// Why a directly answered line could not be done: the chunk's trouble, not the line's.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum DirectError {
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-    #[error("writing the answer: {0}")]
+    Catalog(crate::CatalogError),
+    /// Writing the answer failed.
     Json(serde_json::Error),
+}
+
+impl From<crate::CatalogError> for DirectError {
+    fn from(error: crate::CatalogError) -> Self {
+        DirectError::Catalog(error)
+    }
 }
 
 fn key(out: &mut Vec<u8>, name: &str) -> serde_json::Result<()> {

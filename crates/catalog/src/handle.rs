@@ -1,5 +1,6 @@
 //! Handles: URL-safe names derived from titles, unique per shop.
 
+use crate::error::CatalogResult;
 use stevedore_core::ShopId;
 use stevedore_store::AnyConnection;
 
@@ -43,7 +44,7 @@ pub async fn is_taken(
     table: HandleTable,
     shop: ShopId,
     handle: &str,
-) -> Result<bool, sqlx::Error> {
+) -> CatalogResult<bool> {
     let sql = match table {
         HandleTable::Products => "SELECT 1 FROM products WHERE shop_id = $1 AND handle = $2",
         HandleTable::Collections => "SELECT 1 FROM collections WHERE shop_id = $1 AND handle = $2",
@@ -63,7 +64,7 @@ pub async fn unique_handle(
     table: HandleTable,
     shop: ShopId,
     base: &str,
-) -> Result<String, sqlx::Error> {
+) -> CatalogResult<String> {
     if !is_taken(&mut *conn, table, shop, base).await? {
         return Ok(base.to_owned());
     }

@@ -9,6 +9,7 @@
 mod collection;
 mod db;
 mod direct;
+mod error;
 mod handle;
 mod pending;
 mod product;
@@ -16,6 +17,7 @@ mod product;
 pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
 pub use direct::{DirectCreate, DirectError, HandleNotAnswered, PayloadField, ProductField};
+pub use error::{CatalogError, CatalogResult};
 pub use pending::ProductIds;
 pub use product::{Product, ProductFields, ProductStatus};
 

@@ -15,6 +15,7 @@
 //! answer was wrong, and the chunk is run again writing line by line, where the taken handle
 //! gets its suffix (or its line's error) and the refused value its line's error.
 
+use crate::error::{CatalogError, CatalogResult};
 use crate::handle::HandleTable;
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -123,7 +124,7 @@ pub(crate) async fn write(
     conn: &mut AnyConnection,
     dialect: Dialect,
     rows: &[Recorded],
-) -> Result<Flushed, sqlx::Error> {
+) -> CatalogResult<Flushed> {
     for batch in rows.chunks(ROWS_PER_INSERT) {
         let sql = insert_statement(dialect, batch.len());
         let mut query = sqlx::query(&sql);
@@ -140,7 +141,7 @@ pub(crate) async fn write(
             Err(error) if stevedore_store::is_caused_by_values(&error) => {
                 return Ok(Flushed::Wrong)
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(error.into()),
         }
     }
     Ok(Flushed::Written)
@@ -157,7 +158,7 @@ async fn settle_skipped(
     conn: &mut AnyConnection,
     dialect: Dialect,
     batch: &[Recorded],
-) -> Result<Flushed, sqlx::Error> {
+) -> CatalogResult<Flushed> {
     let skipped = skipped_rows(conn, dialect, batch).await?;
     if skipped
         .iter()
@@ -192,7 +193,7 @@ async fn skipped_rows(
     conn: &mut AnyConnection,
     dialect: Dialect,
     rows: &[Recorded],
-) -> Result<Vec<usize>, sqlx::Error> {
+) -> CatalogResult<Vec<usize>> {
     let mut sql = "SELECT id FROM products WHERE id IN (".to_owned();
     push_placeholders(&mut sql, dialect, 1, rows.len());
     sql.push(')');
@@ -214,7 +215,7 @@ async fn with_next_suffixes(
     conn: &mut AnyConnection,
     dialect: Dialect,
     rows: &[&Recorded],
-) -> Result<Vec<Recorded>, sqlx::Error> {
+) -> CatalogResult<Vec<Recorded>> {
     let mut wanted: BTreeMap<(ShopId, &str), i64> = BTreeMap::new();
     for recorded in rows {
         *wanted
@@ -253,8 +254,8 @@ async fn with_next_suffixes(
     rows.iter()
         .map(|recorded| {
             let key = (recorded.shop, recorded.row.handle.clone());
-            let suffix = next.get_mut(&key).ok_or_else(|| {
-                sqlx::Error::Protocol(format!("no suffix came back for '{}'", key.1))
+            let suffix = next.get_mut(&key).ok_or_else(|| CatalogError::NoSuffix {
+                base: key.1.clone(),
             })?;
             let mut row = recorded.row.clone();
             row.handle = format!("{}-{suffix}", key.1);
@@ -330,11 +331,8 @@ impl ProductIds {
 
     /// Reserves a block in a transaction of its own, committed before any of its ids is used:
     /// ids that reached this pool are never handed out by the database again.
-    pub(crate) async fn reserve(&self, store: &stevedore_store::Store) -> Result<(), sqlx::Error> {
-        let mut transaction = store
-            .begin_write()
-            .await
-            .map_err(crate::db::database_error)?;
+    pub(crate) async fn reserve(&self, store: &stevedore_store::Store) -> CatalogResult<()> {
+        let mut transaction = store.begin_write().await?;
         let ids = reserve_ids(&mut transaction, store.dialect(), IDS_PER_RESERVATION).await?;
         transaction.commit().await?;
         self.ids().extend(ids);
@@ -350,7 +348,7 @@ async fn reserve_ids(
     conn: &mut AnyConnection,
     dialect: Dialect,
     count: usize,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> CatalogResult<Vec<i64>> {
     let count = count.max(1) as i64;
     match dialect {
         Dialect::Sqlite => {
@@ -375,7 +373,8 @@ async fn reserve_ids(
         )
         .bind(count)
         .fetch_all(&mut *conn)
-        .await,
+        .await
+        .map_err(Into::into),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::db::{CatalogDb, Deferral};
 use crate::direct::HandleNotAnswered;
+use crate::error::{CatalogError, CatalogResult};
 use crate::handle::{parameterize, unique_handle, HandleTable};
 use crate::pending::Handle;
 use crate::UserError;
@@ -386,7 +387,7 @@ impl ProductRow {
         &mut self,
         shop: ShopId,
         conn: &mut stevedore_store::AnyConnection,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> CatalogResult<bool> {
         fn insert(with_id: bool) -> String {
             let (id_column, first) = if with_id { ("id, ", 2) } else { ("", 1) };
             let values: Vec<String> = (first..first + ROW_VALUES)
@@ -421,16 +422,16 @@ impl ProductRow {
         shop: ShopId,
         conn: &mut stevedore_store::AnyConnection,
         base: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> CatalogResult<()> {
         for _ in 0..8 {
             self.handle = unique_handle(conn, HandleTable::Products, shop, base).await?;
             if self.insert_if_handle_free(shop, conn).await? {
                 return Ok(());
             }
         }
-        Err(sqlx::Error::Protocol(format!(
-            "no free handle for '{base}' after 8 attempts under concurrent writes"
-        )))
+        Err(CatalogError::NoFreeHandle {
+            base: base.to_owned(),
+        })
     }
 
     /// The row `productCreate` makes of its input at `now` (its id still to come), and whether
@@ -787,6 +788,7 @@ async fn delete(
                     .execute(conn)
                     .await
                     .map(|done| done.rows_affected() > 0)
+                    .map_err(Into::into)
             }
             .boxed()
         })
@@ -985,7 +987,7 @@ impl ProductQuery {
                     for value in values {
                         query = query.bind(value);
                     }
-                    query.fetch_all(conn).await
+                    Ok(query.fetch_all(conn).await?)
                 }
                 .boxed()
             })

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod clock;
 pub mod ids;
+pub mod internal;
 pub mod limits;
 pub mod operation;
 pub mod paging;
@@ -18,6 +19,7 @@ pub mod webhook;
 pub use access::{RequireScope, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{Gid, GidError, OperationId, ProductId, ShopId};
+pub use internal::{internal_error, OrInternal};
 pub use operation::{BulkOperation, ErrorCode, OperationStatus, OperationType};
 pub use user_error::{BulkMutationErrorCode, BulkUserError};
 pub use version::{ApiVersion, PublicVersion};
