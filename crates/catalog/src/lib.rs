@@ -11,6 +11,7 @@ mod db;
 mod direct;
 mod error;
 mod handle;
+mod paging;
 mod pending;
 mod product;
 

@@ -1,0 +1,96 @@
+//! Paging of catalog connections: opaque cursors over id order, and the window a connection's
+//! arguments ask for.
+
+use async_graphql::connection::{Connection, CursorType, Edge};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+
+/// A product cursor: opaque to clients, the position in id order underneath.
+#[derive(Debug, Clone, Copy)]
+pub struct IdCursor(pub i64);
+
+impl CursorType for IdCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        let bytes = BASE64.decode(text).map_err(|_| "invalid cursor")?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
+        value["last_id"]
+            .as_i64()
+            .map(IdCursor)
+            .ok_or("invalid cursor")
+    }
+
+    fn encode_cursor(&self) -> String {
+        BASE64.encode(format!("{{\"last_id\":{}}}", self.0))
+    }
+}
+
+/// A window over rows ordered by id, in the direction and from the side a connection asks for.
+pub(crate) struct Window {
+    pub forward: bool,
+    pub limit: i64,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub reverse: bool,
+}
+
+impl Window {
+    pub fn from_arguments(
+        first: Option<i32>,
+        last: Option<i32>,
+        after: Option<String>,
+        before: Option<String>,
+        reverse: bool,
+    ) -> async_graphql::Result<Self> {
+        let (from_end, limit) = stevedore_core::paging::window(first, last)?;
+        let forward = !from_end;
+        let decode = |cursor: Option<String>| -> async_graphql::Result<Option<i64>> {
+            cursor
+                .map(|text| {
+                    IdCursor::decode_cursor(&text)
+                        .map(|cursor| cursor.0)
+                        .map_err(Into::into)
+                })
+                .transpose()
+        };
+        Ok(Self {
+            forward,
+            limit,
+            after: decode(after)?,
+            before: decode(before)?,
+            reverse,
+        })
+    }
+
+    /// `WHERE` and `ORDER BY` for the scan; `$2`/`$3` bind `after`/`before`, `$4` the limit + 1.
+    pub fn sql(&self) -> String {
+        let ascending = !self.reverse;
+        let (beyond_after, before_before) = if ascending { (">", "<") } else { ("<", ">") };
+        let scan_ascending = ascending == self.forward;
+        format!(
+            "($2 IS NULL OR id {beyond_after} $2) AND ($3 IS NULL OR id {before_before} $3) ORDER BY id {} LIMIT $4",
+            if scan_ascending { "ASC" } else { "DESC" }
+        )
+    }
+
+    /// Turns the scanned rows (limit + 1 at most) into a page in display order.
+    pub fn page<T: async_graphql::OutputType, F: Fn(&T) -> i64>(
+        &self,
+        mut rows: Vec<T>,
+        id_of: F,
+    ) -> Connection<IdCursor, T> {
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        if !self.forward {
+            rows.reverse();
+        }
+        let mut connection = Connection::new(!self.forward && more, self.forward && more);
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(IdCursor(id_of(&row)), row)),
+        );
+        connection
+    }
+}

@@ -1,0 +1,26 @@
+//! Products: the `Product` aggregate, from its inputs to its rows.
+//!
+//! - `input`: what mutations take (`ProductInput`, `ProductCreateInput`, …) and their checks;
+//! - `object`: what reads show (`Product`, its default `ProductVariant`, the payloads);
+//! - `storage`: the `products` table's rows and statements;
+//! - `mutation`: `productCreate` / `productUpdate` / `productDelete`;
+//! - `query`: `product` / `products`, with the search syntax's `query:`.
+
+mod input;
+mod mutation;
+mod object;
+mod query;
+mod storage;
+
+pub use input::{
+    ProductCreateInput, ProductFields, ProductInput, ProductStatus, ProductUpdateInput,
+};
+pub use mutation::ProductMutation;
+pub use object::{
+    Product, ProductCreatePayload, ProductDeleteInput, ProductDeletePayload, ProductUpdatePayload,
+};
+pub use query::ProductQuery;
+pub(crate) use storage::{bind_row, find, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
+
+/// The access scope product mutations need.
+pub(crate) const WRITE_PRODUCTS: &str = "write_products";

@@ -1,0 +1,311 @@
+//! `productCreate`, `productUpdate` and `productDelete`.
+
+use super::input::{normalize_tags, one_of, validate_title};
+use super::storage::{Created, HandleFrom, ProductRow, COLUMNS};
+use super::{
+    Product, ProductCreateInput, ProductCreatePayload, ProductDeleteInput, ProductDeletePayload,
+    ProductFields, ProductInput, ProductStatus, ProductUpdateInput, ProductUpdatePayload,
+    WRITE_PRODUCTS,
+};
+use crate::db::{CatalogDb, Deferral};
+use crate::direct::HandleNotAnswered;
+use crate::handle::parameterize;
+use crate::pending::Handle;
+use crate::UserError;
+use async_graphql::{Context, Object, ID};
+use futures::FutureExt;
+use stevedore_core::nullable;
+use stevedore_core::{Gid, ProductId, RequireScope, ShopId};
+
+pub(crate) fn shop(ctx: &Context<'_>) -> async_graphql::Result<ShopId> {
+    Ok(*ctx.data::<ShopId>()?)
+}
+
+pub(crate) fn now_millis(ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    Ok(ctx
+        .data::<std::sync::Arc<dyn stevedore_core::Clock>>()?
+        .now()
+        .timestamp_millis())
+}
+
+pub(crate) async fn create(
+    db: &CatalogDb,
+    shop: ShopId,
+    fields: ProductFields,
+    now: i64,
+    handle_answered: bool,
+) -> async_graphql::Result<ProductCreatePayload> {
+    let (row, handle_from) = match ProductRow::new_product(fields, now) {
+        Ok(made) => made,
+        Err(error) => {
+            return Ok(ProductCreatePayload {
+                product: None,
+                user_errors: vec![error],
+            })
+        }
+    };
+    // A bulk chunk records the row and writes it later with its neighbours (the `pending`
+    // module); the id is all it needs now.
+    let mut row = match db {
+        CatalogDb::Chunk(chunk) => match chunk
+            .defer_product(
+                shop,
+                row,
+                Handle::answered(handle_from, handle_answered),
+                |row| row.clone(),
+            )
+            .await?
+        {
+            Deferral::Recorded(product) => {
+                return Ok(ProductCreatePayload {
+                    product: Some(Product(product)),
+                    user_errors: vec![],
+                })
+            }
+            Deferral::WriteNow(row) => *row,
+        },
+        CatalogDb::Pool(_) => row,
+    };
+    let created = db
+        .write(move |conn| {
+            async move {
+                // The common case costs one statement: the insert itself finds out whether the
+                // handle is free. Only a taken one costs the search for a free suffix.
+                if row.insert_if_handle_free(shop, conn).await? {
+                    return Ok(Created::Product(Box::new(row)));
+                }
+                if handle_from == HandleFrom::Input {
+                    return Ok(Created::HandleTaken(row.handle));
+                }
+                let base = std::mem::take(&mut row.handle);
+                row.insert_with_free_suffix(shop, conn, &base).await?;
+                Ok(Created::Product(Box::new(row)))
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(match created {
+        Created::Product(row) => ProductCreatePayload {
+            product: Some(Product(*row)),
+            user_errors: vec![],
+        },
+        Created::HandleTaken(handle) => ProductCreatePayload {
+            product: None,
+            user_errors: vec![UserError::new(
+                &["handle"],
+                format!("Handle '{handle}' already in use. Please provide a new handle."),
+            )],
+        },
+    })
+}
+
+pub(crate) async fn update(
+    db: &CatalogDb,
+    shop: ShopId,
+    fields: ProductFields,
+    now: i64,
+) -> async_graphql::Result<ProductUpdatePayload> {
+    let refused = |error: UserError| {
+        Ok(ProductUpdatePayload {
+            product: None,
+            user_errors: vec![error],
+        })
+    };
+    let Some(id) = fields
+        .id
+        .as_ref()
+        .and_then(|id| Gid::parse_as(id, "Product").ok())
+    else {
+        return refused(UserError::new(&["id"], "Product does not exist"));
+    };
+    if let Some(error) = validate_title(fields.title.as_deref(), false) {
+        return refused(error);
+    }
+    let handle = fields
+        .handle
+        .as_deref()
+        .map(parameterize)
+        .filter(|handle| !handle.is_empty());
+    let tags = match &fields.tags {
+        Some(tags) => Some(serde_json::to_string(&normalize_tags(tags))?),
+        None => None,
+    };
+    let seo = fields.seo.clone().unwrap_or_default();
+    let updated = db
+        .write(move |conn| {
+            async move {
+            // A handle another product holds is refused before the write; a unique violation
+            // after this check can only be a concurrent writer, which the database reports.
+            if let Some(handle) = &handle {
+                let holder: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM products WHERE shop_id = $1 AND handle = $2",
+                )
+                .bind(shop.0)
+                .bind(handle)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if holder.is_some_and(|holder| holder != id) {
+                    return Ok(Updated::HandleTaken);
+                }
+            }
+            let row = sqlx::query_as::<_, ProductRow>(&format!(
+                "UPDATE products SET title = COALESCE($1, title), handle = COALESCE($2, handle),
+                     description_html = COALESCE($3, description_html), product_type = COALESCE($4, product_type),
+                     vendor = COALESCE($5, vendor), tags = COALESCE($6, tags), status = COALESCE($7, status),
+                     template_suffix = COALESCE($8, template_suffix), gift_card = COALESCE($9, gift_card),
+                     seo_title = COALESCE($10, seo_title), seo_description = COALESCE($11, seo_description),
+                     updated_at = $12
+                 WHERE id = $13 AND shop_id = $14
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(fields.title)
+            .bind(handle)
+            .bind(fields.description_html)
+            .bind(fields.product_type)
+            .bind(fields.vendor)
+            .bind(tags)
+            .bind(fields.status.map(ProductStatus::as_str))
+            .bind(fields.template_suffix)
+            .bind(fields.gift_card.map(i64::from))
+            .bind(seo.title)
+            .bind(seo.description)
+            .bind(now)
+            .bind(id)
+            .bind(shop.0)
+            .fetch_optional(conn)
+            .await?;
+            Ok(row.map_or(Updated::Missing, |row| Updated::Product(Box::new(row))))
+            }
+            .boxed()
+        })
+        .await?;
+    match updated {
+        Updated::Product(row) => Ok(ProductUpdatePayload {
+            product: Some(Product(*row)),
+            user_errors: vec![],
+        }),
+        Updated::Missing => refused(UserError::new(&["id"], "Product does not exist")),
+        Updated::HandleTaken => {
+            refused(UserError::new(&["handle"], "Handle has already been taken"))
+        }
+    }
+}
+
+enum Updated {
+    Product(Box<ProductRow>),
+    Missing,
+    HandleTaken,
+}
+
+#[derive(Default)]
+pub struct ProductMutation;
+
+#[Object]
+impl ProductMutation {
+    /// Creates a product. `input` is the pre-2024-04 form of `product`.
+    #[graphql(guard = "RequireScope::new(\"productCreate\", WRITE_PRODUCTS)")]
+    async fn product_create(
+        &self,
+        ctx: &Context<'_>,
+        input: Option<ProductInput>,
+        product: Option<ProductCreateInput>,
+    ) -> async_graphql::Result<Option<ProductCreatePayload>> {
+        nullable(async move {
+            let fields = match one_of(input, product) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    return Ok(ProductCreatePayload {
+                        product: None,
+                        user_errors: vec![error],
+                    })
+                }
+            };
+            create(
+                ctx.data::<CatalogDb>()?,
+                shop(ctx)?,
+                fields,
+                now_millis(ctx)?,
+                // Unless told otherwise, the answer may show the handle (`handle`, or anything
+                // made from it).
+                ctx.data_opt::<HandleNotAnswered>().is_none(),
+            )
+            .await
+        })
+        .await
+    }
+
+    /// Deletes the product named by the input's `id`.
+    #[graphql(guard = "RequireScope::new(\"productDelete\", WRITE_PRODUCTS)")]
+    async fn product_delete(
+        &self,
+        ctx: &Context<'_>,
+        input: ProductDeleteInput,
+    ) -> async_graphql::Result<Option<ProductDeletePayload>> {
+        nullable(async move { delete(ctx.data::<CatalogDb>()?, shop(ctx)?, input).await }).await
+    }
+
+    /// Updates the product named by the input's `id`; absent attributes are left as they are.
+    #[graphql(guard = "RequireScope::new(\"productUpdate\", WRITE_PRODUCTS)")]
+    async fn product_update(
+        &self,
+        ctx: &Context<'_>,
+        input: Option<ProductInput>,
+        product: Option<ProductUpdateInput>,
+    ) -> async_graphql::Result<Option<ProductUpdatePayload>> {
+        nullable(async move {
+            let fields = match one_of(input, product) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    return Ok(ProductUpdatePayload {
+                        product: None,
+                        user_errors: vec![error],
+                    })
+                }
+            };
+            update(
+                ctx.data::<CatalogDb>()?,
+                shop(ctx)?,
+                fields,
+                now_millis(ctx)?,
+            )
+            .await
+        })
+        .await
+    }
+}
+
+pub(crate) async fn delete(
+    db: &CatalogDb,
+    shop: ShopId,
+    input: ProductDeleteInput,
+) -> async_graphql::Result<ProductDeletePayload> {
+    let missing = || ProductDeletePayload {
+        deleted_product_id: None,
+        user_errors: vec![UserError::new(&["id"], "Product does not exist")],
+    };
+    let Ok(id) = Gid::parse_as(&input.id, "Product") else {
+        return Ok(missing());
+    };
+    let deleted = db
+        .write(move |conn| {
+            async move {
+                sqlx::query("DELETE FROM products WHERE id = $1 AND shop_id = $2")
+                    .bind(id)
+                    .bind(shop.0)
+                    .execute(conn)
+                    .await
+                    .map(|done| done.rows_affected() > 0)
+                    .map_err(Into::into)
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(if deleted {
+        ProductDeletePayload {
+            deleted_product_id: Some(ID(ProductId(id).gid().to_string())),
+            user_errors: vec![],
+        }
+    } else {
+        missing()
+    })
+}

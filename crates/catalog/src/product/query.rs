@@ -1,0 +1,118 @@
+//! `product(id:)` and `products(query:)`.
+
+use super::mutation::shop;
+use super::storage::{find, ProductRow, COLUMNS};
+use super::Product;
+use crate::db::CatalogDb;
+use crate::paging::{IdCursor, Window};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, ID};
+use futures::FutureExt;
+use stevedore_core::{Gid, RequireScope};
+
+#[derive(Default)]
+pub struct ProductQuery;
+
+#[Object]
+impl ProductQuery {
+    /// A product of this shop by id.
+    #[graphql(guard = "RequireScope::new(\"product\", \"read_products\")")]
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Product>> {
+        let Ok(id) = Gid::parse_as(&id, "Product") else {
+            return Ok(None);
+        };
+        find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await
+    }
+
+    /// This shop's products in id order, those the `query` matches: `title:` (anywhere in
+    /// the title, as free text does), `tag:`, `handle:`, `product_type:`, `vendor:`, `status:`.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "RequireScope::new(\"products\", \"read_products\")")]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+        query: Option<String>,
+    ) -> async_graphql::Result<Connection<IdCursor, Product>> {
+        let reverse = reverse.unwrap_or(false);
+        let window = Window::from_arguments(first, last, after, before, reverse)?;
+        let shop = shop(ctx)?;
+        let (filter, values) = product_filter(query.as_deref(), 5);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {filter} AND {}",
+            window.sql()
+        );
+        let (after, before, limit) = (window.after, window.before, window.limit + 1);
+        let rows = ctx
+            .data::<CatalogDb>()?
+            .read(move |conn| {
+                async move {
+                    let mut query = sqlx::query_as::<_, ProductRow>(&sql)
+                        .bind(shop.0)
+                        .bind(after)
+                        .bind(before)
+                        .bind(limit);
+                    for value in values {
+                        query = query.bind(value);
+                    }
+                    Ok(query.fetch_all(conn).await?)
+                }
+                .boxed()
+            })
+            .await?;
+        Ok(
+            window.page(rows.into_iter().map(Product).collect(), |product| {
+                product.0.id
+            }),
+        )
+    }
+}
+
+/// `products(query:)`: the terms this catalog can answer, as a `WHERE` fragment whose values
+/// bind from `$first_bind` on. Terms on other fields are ignored, as the hosted search ignores
+/// fields it does not know.
+pub(crate) fn product_filter(query: Option<&str>, first_bind: usize) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    for term in stevedore_core::search::parse(query.unwrap_or_default()) {
+        if term.comparator != stevedore_core::search::Comparator::Equals {
+            continue;
+        }
+        let field = term.field.as_deref().map(str::to_ascii_lowercase);
+        let value = term.value.to_lowercase();
+        let (clause, bound) = match field.as_deref() {
+            // Free text and titles match anywhere in the title; tags match whole.
+            None | Some("title") => ("LOWER(title) LIKE $? ESCAPE '\\'", like_anywhere(&value)),
+            Some("tag") => (
+                "LOWER(tags) LIKE $? ESCAPE '\\'",
+                like_anywhere(&serde_json::Value::String(value).to_string()),
+            ),
+            Some("handle") => ("LOWER(handle) = $?", value),
+            Some("product_type") => ("LOWER(product_type) = $?", value),
+            Some("vendor") => ("LOWER(vendor) = $?", value),
+            Some("status") => ("LOWER(status) = $?", value),
+            _ => continue,
+        };
+        clauses.push(clause.replace("$?", &format!("${}", first_bind + values.len())));
+        values.push(bound);
+    }
+    let sql = if clauses.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        clauses.join(" AND ")
+    };
+    (sql, values)
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with the pattern's own wildcards escaped.
+fn like_anywhere(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
