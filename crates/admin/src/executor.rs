@@ -113,9 +113,18 @@ impl EmbeddedExecutor {
             push_result_line(&mut answer, &response, line.number);
             return Ok(SchemaInput::Refused(answer));
         }
-        Ok(SchemaInput::Ready(Variables::from_json(Value::Object(
-            values,
-        ))))
+        let variables = Variables::from_json(Value::Object(values));
+        let operation = crate::cost::selected_operation(&prepared.document, None);
+        if let Some(error) = operation.and_then(|(_, operation)| {
+            crate::input_size::check(&operation.node, &variables, &self.types)
+        }) {
+            let response =
+                serde_json::to_vec(&serde_json::json!({ "errors": [error] })).map_err(internal)?;
+            let mut answer = Vec::new();
+            push_result_line(&mut answer, &response, line.number);
+            return Ok(SchemaInput::Refused(answer));
+        }
+        Ok(SchemaInput::Ready(variables))
     }
 
     fn read_lines(&self, work: Chunk<'_, '_>) -> Result<Vec<LineInput>, ExecutorError> {

@@ -13,6 +13,7 @@ mod cost;
 mod direct;
 mod document;
 mod executor;
+mod input_size;
 mod listing;
 mod node;
 mod refusals;

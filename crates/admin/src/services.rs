@@ -170,6 +170,15 @@ pub async fn execute(
         Ok(status) => status,
         Err(status) => return throttled(requested, status),
     };
+    // Charged, as the hosted API charges it, but nothing runs.
+    if let Some(error) =
+        crate::input_size::check(&operation.node, &request.variables, &services.types)
+    {
+        return json!({
+            "errors": [error],
+            "extensions": { "cost": cost::extension(requested, None, status) },
+        });
+    }
     let db = CatalogDb::Pool(services.engine.store().clone());
     let search = crate::listing::SearchReports::default();
     let token = caller.token.clone();

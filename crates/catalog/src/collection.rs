@@ -92,20 +92,21 @@ impl CollectionMutation {
         input: CollectionInput,
     ) -> async_graphql::Result<Option<CollectionCreatePayload>> {
         nullable(async move {
-            let title = input.title.clone().unwrap_or_default();
-            if title.trim().is_empty() {
-                return Ok(CollectionCreatePayload {
-                    collection: None,
-                    user_errors: vec![UserError::new(&["title"], "Title can't be blank")],
-                });
-            }
+            // An id is refused first, as the hosted API does.
             if input.id.is_some() {
                 return Ok(CollectionCreatePayload {
                     collection: None,
                     user_errors: vec![UserError::new(
                         &["id"],
-                        "Cannot specify an id when creating a collection",
+                        "id cannot be specified on collection creation",
                     )],
+                });
+            }
+            let title = input.title.clone().unwrap_or_default();
+            if title.trim().is_empty() {
+                return Ok(CollectionCreatePayload {
+                    collection: None,
+                    user_errors: vec![UserError::new(&["title"], "Title can't be blank")],
                 });
             }
             let shop = *ctx.data::<ShopId>()?;

@@ -9,6 +9,8 @@ pub const MAX_STAGED_FILE_BYTES: u64 = 104_857_600;
 pub const MAX_LINE_BYTES: u64 = 8 * 1024 * 1024;
 /// Largest bulk mutation or query document.
 pub const MAX_DOCUMENT_BYTES: usize = 65_535;
+/// Most items a list input may hold, at any depth of an argument (`MAX_INPUT_SIZE_EXCEEDED`).
+pub const MAX_INPUT_ARRAY_SIZE: usize = 250;
 /// `clientIdentifier` length bounds, in characters.
 pub const CLIENT_IDENTIFIER_MIN_CHARS: usize = 10;
 pub const CLIENT_IDENTIFIER_MAX_CHARS: usize = 255;

@@ -574,7 +574,7 @@ async fn a_handle_taken_before_the_import_still_gets_its_suffix() {
     assert_eq!(handle(1), "taken-board-1");
     assert_eq!(
         by_line[&2]["data"]["productCreate"],
-        json!({"product": null, "userErrors": [{"field": ["handle"], "message": "Handle 'taken-board' already in use. Please provide a new handle."}]})
+        json!({"product": null, "userErrors": [{"field": ["input", "handle"], "message": "Handle 'taken-board' already in use. Please provide a new handle."}]})
     );
     assert_eq!(handle(3), "other-board");
 
@@ -693,7 +693,7 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
     }
     assert_eq!(
         by_line[&12]["data"]["productCreate"],
-        json!({"product": null, "userErrors": [{"field": ["handle"], "message": "Handle 'board-3' already in use. Please provide a new handle."}]})
+        json!({"product": null, "userErrors": [{"field": ["input", "handle"], "message": "Handle 'board-3' already in use. Please provide a new handle."}]})
     );
     let products = server
         .graphql(
@@ -708,4 +708,54 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
         .map(|edge| edge["node"]["handle"].as_str().unwrap())
         .collect();
     assert_eq!(handles.len(), 25, "{products}");
+}
+
+/// Lines the hosted API refuses are refused alike in bulk, whichever path answers the line:
+/// a list over 250 items before the mutation runs, attributes over 255 characters with their
+/// user errors; and tags are kept as the hosted API keeps them.
+#[tokio::test]
+async fn bulk_lines_get_the_hosted_apis_refusals_and_tag_rules() {
+    // A chunk a line: once the first has validated the document, the others are offered to
+    // the direct path, which must leave the refused ones to the schema.
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 1,
+        ..Default::default()
+    })
+    .await;
+    let mutation = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { title tags } userErrors { field message } } }";
+    let too_many: Vec<String> = (0..251).map(|n| format!("tag-{n}")).collect();
+    let input = [
+        json!({"input": {"title": "First"}}),
+        json!({"input": {"title": "Many tags", "tags": too_many}}),
+        json!({"input": {"title": "Long vendor", "vendor": "v".repeat(256)}}),
+        json!({"input": {"title": "Tagged", "tags": [" Red ", "red", "RED", " big   sale "]}}),
+    ]
+    .map(|line| format!("{line}\n"))
+    .concat();
+    let (_, lines) = server.import(&input, mutation).await;
+    let by_line = support::by_line_number(lines);
+    assert_eq!(
+        by_line[&1]["errors"],
+        json!([{
+            "message": "The input array size of 251 is greater than the maximum allowed of 250.",
+            "locations": [{"line": 1, "column": 40}],
+            "path": ["productCreate", "input", "tags"],
+            "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
+        }])
+    );
+    assert_eq!(
+        by_line[&2]["data"]["productCreate"],
+        json!({"product": null, "userErrors": [{"field": ["vendor"], "message": "Vendor is too long (maximum is 255 characters)"}]})
+    );
+    assert_eq!(
+        by_line[&3]["data"]["productCreate"]["product"],
+        json!({"title": "Tagged", "tags": ["big   sale", "Red"]})
+    );
+    let stored = server
+        .graphql("{ products(first: 10) { nodes { title } } }", json!({}))
+        .await;
+    assert_eq!(
+        stored["data"]["products"]["nodes"],
+        json!([{"title": "First"}, {"title": "Tagged"}])
+    );
 }

@@ -4,7 +4,8 @@
 use crate::UserError;
 use async_graphql::{Enum, InputObject, ID};
 
-const MAX_TITLE_CHARS: usize = 255;
+/// The longest title, vendor, product type or tag, in characters.
+const MAX_TEXT_CHARS: usize = 255;
 
 /// `ProductStatus`.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -119,32 +120,112 @@ product_input!(
     ProductUpdateInput, id
 );
 
-/// Tags as Shopify keeps them: split on commas, trimmed, without blanks or duplicates, sorted.
+/// Tags as Shopify keeps them: split on commas, trimmed, without blanks, the first spelling of
+/// each tag kept (`Red`, `RED` and ` red ` are one tag), ordered without regard to case.
 pub(crate) fn normalize_tags(tags: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut normalized: Vec<String> = tags
         .iter()
         .flat_map(|tag| tag.split(','))
-        .map(|tag| tag.trim().to_owned())
-        .filter(|tag| !tag.is_empty())
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty() && seen.insert(tag.to_lowercase()))
+        .map(str::to_owned)
         .collect();
-    normalized.sort();
-    normalized.dedup();
+    normalized.sort_by_cached_key(|tag| tag.to_lowercase());
     normalized
 }
 
-pub(crate) fn validate_title(title: Option<&str>, required: bool) -> Option<UserError> {
+/// The hosted API's checks of a product's attributes, in its order. `creating` requires a title.
+pub(crate) fn validate(fields: &ProductFields, creating: bool) -> Vec<UserError> {
+    let too_long = |text: &Option<String>| {
+        text.as_deref()
+            .is_some_and(|text| text.chars().count() > MAX_TEXT_CHARS)
+    };
+    let mut errors: Vec<UserError> = validate_title(fields.title.as_deref(), creating)
+        .into_iter()
+        .collect();
+    if too_long(&fields.vendor) {
+        errors.push(UserError::new(
+            &["vendor"],
+            format!("Vendor is too long (maximum is {MAX_TEXT_CHARS} characters)"),
+        ));
+    }
+    if too_long(&fields.product_type) {
+        // The hosted API reports the type under both of its names.
+        errors.push(UserError::new(
+            &["productType"],
+            format!("Product type is too long (maximum is {MAX_TEXT_CHARS} characters)"),
+        ));
+        errors.push(UserError::new(
+            &["customProductType"],
+            format!("Custom product type is too long (maximum is {MAX_TEXT_CHARS} characters)"),
+        ));
+    }
+    let tag_too_long = fields.tags.iter().flatten().any(|tags| {
+        tags.split(',')
+            .any(|tag| tag.trim().chars().count() > MAX_TEXT_CHARS)
+    });
+    if tag_too_long {
+        errors.push(UserError::new(&["tags"], "Product tags is invalid"));
+    }
+    errors
+}
+
+fn validate_title(title: Option<&str>, required: bool) -> Option<UserError> {
     match title {
         None if !required => None,
         Some(title) if !title.trim().is_empty() => {
-            (title.chars().count() > MAX_TITLE_CHARS).then(|| {
+            (title.chars().count() > MAX_TEXT_CHARS).then(|| {
                 UserError::new(
                     &["title"],
-                    format!("Title is too long (maximum is {MAX_TITLE_CHARS} characters)"),
+                    format!("Title is too long (maximum is {MAX_TEXT_CHARS} characters)"),
                 )
             })
         }
         _ => Some(UserError::new(&["title"], "Title can't be blank")),
     }
+}
+
+/// What an input asks of a product's handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HandleRequest {
+    /// None given (or only blanks): made from the title.
+    FromTitle,
+    /// One given, as written, and as it is kept (`"  PRODUCT-A  "` is kept as `product-a`);
+    /// `None` when nothing of it is left (punctuation only): the product is then handled as
+    /// one whose title left nothing, `product`.
+    Given {
+        written: String,
+        kept: Option<String>,
+    },
+}
+
+impl HandleRequest {
+    pub(crate) fn of(fields: &ProductFields) -> Self {
+        match fields.handle.as_deref() {
+            Some(written) if !written.trim().is_empty() => HandleRequest::Given {
+                written: written.to_owned(),
+                kept: Some(crate::handle::parameterize(written)).filter(|kept| !kept.is_empty()),
+            },
+            _ => HandleRequest::FromTitle,
+        }
+    }
+}
+
+/// A text made a handle, or `product` when nothing of it is left.
+pub(crate) fn handle_or_fallback(text: &str) -> String {
+    Some(crate::handle::parameterize(text))
+        .filter(|handle| !handle.is_empty())
+        .unwrap_or_else(|| "product".to_owned())
+}
+
+/// The user error of a handle another product holds, in the hosted API's words (the handle as
+/// it was written; the field under `input` whichever argument carried it).
+pub(crate) fn handle_taken(written: &str) -> UserError {
+    UserError::new(
+        &["input", "handle"],
+        format!("Handle '{written}' already in use. Please provide a new handle."),
+    )
 }
 
 /// Picks the one product argument given; both or neither is a client mistake.

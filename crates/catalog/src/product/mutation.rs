@@ -1,7 +1,9 @@
 //! `productCreate`, `productUpdate` and `productDelete`.
 
-use super::input::{normalize_tags, one_of, validate_title};
-use super::storage::{Created, HandleFrom, ProductRow, COLUMNS};
+use super::input::{
+    handle_or_fallback, handle_taken, normalize_tags, one_of, validate, HandleRequest,
+};
+use super::storage::{find, Created, HandleFrom, ProductRow, COLUMNS};
 use super::{
     Product, ProductCreateInput, ProductCreatePayload, ProductDeleteInput, ProductDeletePayload,
     ProductFields, ProductInput, ProductStatus, ProductUpdateInput, ProductUpdatePayload,
@@ -9,7 +11,7 @@ use super::{
 };
 use crate::db::{CatalogDb, Deferral};
 use crate::direct::HandleNotAnswered;
-use crate::handle::parameterize;
+use crate::handle::{unique_handle, HandleTable};
 use crate::pending::Handle;
 use crate::UserError;
 use async_graphql::{Context, Object, ID};
@@ -35,12 +37,13 @@ pub(crate) async fn create(
     now: i64,
     handle_answered: bool,
 ) -> async_graphql::Result<ProductCreatePayload> {
+    let written_handle = fields.handle.clone().unwrap_or_default();
     let (row, handle_from) = match ProductRow::new_product(fields, now) {
         Ok(made) => made,
-        Err(error) => {
+        Err(errors) => {
             return Ok(ProductCreatePayload {
                 product: None,
-                user_errors: vec![error],
+                user_errors: errors,
             })
         }
     };
@@ -75,7 +78,7 @@ pub(crate) async fn create(
                     return Ok(Created::Product(Box::new(row)));
                 }
                 if handle_from == HandleFrom::Input {
-                    return Ok(Created::HandleTaken(row.handle));
+                    return Ok(Created::HandleTaken(written_handle));
                 }
                 let base = std::mem::take(&mut row.handle);
                 row.insert_with_free_suffix(shop, conn, &base).await?;
@@ -89,26 +92,25 @@ pub(crate) async fn create(
             product: Some(Product(*row)),
             user_errors: vec![],
         },
-        Created::HandleTaken(handle) => ProductCreatePayload {
+        Created::HandleTaken(written) => ProductCreatePayload {
             product: None,
-            user_errors: vec![UserError::new(
-                &["handle"],
-                format!("Handle '{handle}' already in use. Please provide a new handle."),
-            )],
+            user_errors: vec![handle_taken(&written)],
         },
     })
 }
 
+/// `productUpdate`: absent attributes stay as they are. An input the hosted API refuses leaves
+/// the product unchanged and answers it as it is, beside the user errors.
 pub(crate) async fn update(
     db: &CatalogDb,
     shop: ShopId,
     fields: ProductFields,
     now: i64,
 ) -> async_graphql::Result<ProductUpdatePayload> {
-    let refused = |error: UserError| {
+    let missing = || {
         Ok(ProductUpdatePayload {
             product: None,
-            user_errors: vec![error],
+            user_errors: vec![UserError::new(&["id"], "Product does not exist")],
         })
     };
     let Some(id) = fields
@@ -116,65 +118,99 @@ pub(crate) async fn update(
         .as_ref()
         .and_then(|id| Gid::parse_as(id, "Product").ok())
     else {
-        return refused(UserError::new(&["id"], "Product does not exist"));
+        return missing();
     };
-    if let Some(error) = validate_title(fields.title.as_deref(), false) {
-        return refused(error);
+    let unchanged_with = |errors: Vec<UserError>| async move {
+        match find(db, shop, id).await? {
+            Some(product) => Ok(ProductUpdatePayload {
+                product: Some(product),
+                user_errors: errors,
+            }),
+            None => missing(),
+        }
+    };
+    let errors = validate(&fields, false);
+    if !errors.is_empty() {
+        return unchanged_with(errors).await;
     }
-    let handle = fields
-        .handle
-        .as_deref()
-        .map(parameterize)
-        .filter(|handle| !handle.is_empty());
+    let handle = HandleRequest::of(&fields);
     let tags = match &fields.tags {
         Some(tags) => Some(serde_json::to_string(&normalize_tags(tags))?),
         None => None,
     };
     let seo = fields.seo.clone().unwrap_or_default();
+    let blank_handle = fields.handle.is_some() && handle == HandleRequest::FromTitle;
     let updated = db
         .write(move |conn| {
             async move {
-            // A handle another product holds is refused before the write; a unique violation
-            // after this check can only be a concurrent writer, which the database reports.
-            if let Some(handle) = &handle {
-                let holder: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM products WHERE shop_id = $1 AND handle = $2",
-                )
+                let current: Option<(String, String)> =
+                    sqlx::query_as("SELECT title, handle FROM products WHERE id = $1 AND shop_id = $2")
+                        .bind(id)
+                        .bind(shop.0)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                let Some((current_title, current_handle)) = current else {
+                    return Ok(Updated::Missing);
+                };
+                // A handle made here (given blank: from the title; given as punctuation only:
+                // `product`) takes a free suffix as a new product's would; one given is refused
+                // when another product holds it.
+                let made_from = match &handle {
+                    HandleRequest::Given { kept: None, .. } => Some(handle_or_fallback("")),
+                    HandleRequest::FromTitle if blank_handle => Some(handle_or_fallback(
+                        fields.title.as_deref().unwrap_or(&current_title),
+                    )),
+                    _ => None,
+                };
+                let new_handle = match (handle, made_from) {
+                    (_, Some(base)) if base == current_handle => None,
+                    (_, Some(base)) => {
+                        Some(unique_handle(&mut *conn, HandleTable::Products, shop, &base).await?)
+                    }
+                    // A unique violation after this check can only be a concurrent writer,
+                    // which the database reports.
+                    (HandleRequest::Given { written, kept: Some(kept) }, None) => {
+                        let holder: Option<i64> = sqlx::query_scalar(
+                            "SELECT id FROM products WHERE shop_id = $1 AND handle = $2",
+                        )
+                        .bind(shop.0)
+                        .bind(&kept)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                        if holder.is_some_and(|holder| holder != id) {
+                            return Ok(Updated::HandleTaken(written));
+                        }
+                        Some(kept)
+                    }
+                    _ => None,
+                };
+                let row = sqlx::query_as::<_, ProductRow>(&format!(
+                    "UPDATE products SET title = COALESCE($1, title), handle = COALESCE($2, handle),
+                         description_html = COALESCE($3, description_html), product_type = COALESCE($4, product_type),
+                         vendor = COALESCE($5, vendor), tags = COALESCE($6, tags), status = COALESCE($7, status),
+                         template_suffix = COALESCE($8, template_suffix), gift_card = COALESCE($9, gift_card),
+                         seo_title = COALESCE($10, seo_title), seo_description = COALESCE($11, seo_description),
+                         updated_at = $12
+                     WHERE id = $13 AND shop_id = $14
+                     RETURNING {COLUMNS}"
+                ))
+                .bind(fields.title)
+                .bind(new_handle)
+                .bind(fields.description_html)
+                .bind(fields.product_type)
+                .bind(fields.vendor)
+                .bind(tags)
+                .bind(fields.status.map(ProductStatus::as_str))
+                .bind(fields.template_suffix)
+                .bind(fields.gift_card.map(i64::from))
+                .bind(seo.title)
+                .bind(seo.description)
+                .bind(now)
+                .bind(id)
                 .bind(shop.0)
-                .bind(handle)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(conn)
                 .await?;
-                if holder.is_some_and(|holder| holder != id) {
-                    return Ok(Updated::HandleTaken);
-                }
-            }
-            let row = sqlx::query_as::<_, ProductRow>(&format!(
-                "UPDATE products SET title = COALESCE($1, title), handle = COALESCE($2, handle),
-                     description_html = COALESCE($3, description_html), product_type = COALESCE($4, product_type),
-                     vendor = COALESCE($5, vendor), tags = COALESCE($6, tags), status = COALESCE($7, status),
-                     template_suffix = COALESCE($8, template_suffix), gift_card = COALESCE($9, gift_card),
-                     seo_title = COALESCE($10, seo_title), seo_description = COALESCE($11, seo_description),
-                     updated_at = $12
-                 WHERE id = $13 AND shop_id = $14
-                 RETURNING {COLUMNS}"
-            ))
-            .bind(fields.title)
-            .bind(handle)
-            .bind(fields.description_html)
-            .bind(fields.product_type)
-            .bind(fields.vendor)
-            .bind(tags)
-            .bind(fields.status.map(ProductStatus::as_str))
-            .bind(fields.template_suffix)
-            .bind(fields.gift_card.map(i64::from))
-            .bind(seo.title)
-            .bind(seo.description)
-            .bind(now)
-            .bind(id)
-            .bind(shop.0)
-            .fetch_optional(conn)
-            .await?;
-            Ok(row.map_or(Updated::Missing, |row| Updated::Product(Box::new(row))))
+                Ok(row.map_or(Updated::Missing, |row| Updated::Product(Box::new(row))))
             }
             .boxed()
         })
@@ -184,17 +220,16 @@ pub(crate) async fn update(
             product: Some(Product(*row)),
             user_errors: vec![],
         }),
-        Updated::Missing => refused(UserError::new(&["id"], "Product does not exist")),
-        Updated::HandleTaken => {
-            refused(UserError::new(&["handle"], "Handle has already been taken"))
-        }
+        Updated::Missing => missing(),
+        Updated::HandleTaken(written) => unchanged_with(vec![handle_taken(&written)]).await,
     }
 }
 
 enum Updated {
     Product(Box<ProductRow>),
     Missing,
-    HandleTaken,
+    /// Another product holds the handle, given as it was written.
+    HandleTaken(String),
 }
 
 #[derive(Default)]

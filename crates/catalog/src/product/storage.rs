@@ -1,11 +1,11 @@
 //! The `products` table: its rows, the statements that write them, and how a new product's
 //! row is made from its input.
 
-use super::input::{normalize_tags, validate_title};
+use super::input::{handle_or_fallback, normalize_tags, validate, HandleRequest};
 use super::{Product, ProductFields, ProductStatus};
 use crate::db::CatalogDb;
 use crate::error::{CatalogError, CatalogResult};
-use crate::handle::{parameterize, unique_handle, HandleTable};
+use crate::handle::{unique_handle, HandleTable};
 use crate::UserError;
 use stevedore_core::ShopId;
 
@@ -144,29 +144,32 @@ impl ProductRow {
     }
 
     /// The row `productCreate` makes of its input at `now` (its id still to come), and whether
-    /// its handle was derived from the title rather than given; or the input's user error.
+    /// its handle was given or made from the title; or the input's user errors, in the order
+    /// the hosted API reports them (an `id` first: a product being created has none).
     pub(crate) fn new_product(
         fields: ProductFields,
         now: i64,
-    ) -> Result<(ProductRow, HandleFrom), UserError> {
-        if let Some(error) = validate_title(fields.title.as_deref(), true) {
-            return Err(error);
+    ) -> Result<(ProductRow, HandleFrom), Vec<UserError>> {
+        if fields.id.is_some() {
+            return Err(vec![UserError::new(
+                &["input"],
+                "id cannot be specified during creation",
+            )]);
         }
+        let errors = validate(&fields, true);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let request = HandleRequest::of(&fields);
         let title = fields.title.unwrap_or_default();
-        let explicit_handle = fields
-            .handle
-            .as_deref()
-            .map(parameterize)
-            .filter(|handle| !handle.is_empty());
-        let handle_from = match explicit_handle {
-            Some(_) => HandleFrom::Input,
-            None => HandleFrom::Title,
+        let (handle, handle_from) = match request {
+            HandleRequest::Given {
+                kept: Some(kept), ..
+            } => (kept, HandleFrom::Input),
+            // Nothing left of the given handle: `product`, suffixed when taken, as a title's.
+            HandleRequest::Given { kept: None, .. } => (handle_or_fallback(""), HandleFrom::Title),
+            HandleRequest::FromTitle => (handle_or_fallback(&title), HandleFrom::Title),
         };
-        let handle = explicit_handle.unwrap_or_else(|| {
-            Some(parameterize(&title))
-                .filter(|base| !base.is_empty())
-                .unwrap_or_else(|| "product".into())
-        });
         let tags = normalize_tags(fields.tags.as_deref().unwrap_or_default());
         let seo = fields.seo.unwrap_or_default();
         let row = ProductRow {
