@@ -210,7 +210,7 @@ fn main() {
         }
     }
     let mut reasons: Vec<_> = skip_reasons.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     println!("most common reasons to skip:");
     for (reason, count) in reasons.iter().take(15) {
         println!("  {count:4}  {reason}");
