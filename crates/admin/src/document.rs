@@ -102,27 +102,36 @@ pub fn prepare(
     if DISALLOWED_ROOTS.contains(root) {
         return Err(Rejection::Document(BulkUserError::disallowed_root_field()));
     }
-    let root_type = types
-        .outputs
-        .get(mutation_root)
-        .and_then(|fields| fields.get(*root))
-        .ok_or_else(|| {
-            Rejection::Schema(BulkUserError::invalid_mutation(format!(
-                "Field '{root}' doesn't exist on type '{mutation_root}'"
-            )))
-        })?;
+    // The hosted API knows every field, so its checks of the document's shape (how many
+    // connections it selects) come before anything a field unknown here would say: an unknown
+    // field's connections are told by their selections.
     let mut check = SelectionCheck {
         document: &document,
         types,
         walked_fragments: HashSet::new(),
         connections: 0,
+        unknown: None,
     };
-    check
-        .walk(named(root_type), &root_field.selection_set.node)
-        .map_err(Rejection::Schema)?;
-    let connections = check.connections + usize::from(named(root_type).ends_with("Connection"));
-    if connections > 1 {
+    let root_type = types
+        .outputs
+        .get(mutation_root)
+        .and_then(|fields| fields.get(*root))
+        .map(named);
+    if root_type.is_none() {
+        check.unknown = Some(BulkUserError::invalid_mutation(format!(
+            "Field '{root}' doesn't exist on type '{mutation_root}'"
+        )));
+    }
+    let root_is_connection = match root_type {
+        Some(ty) => ty.ends_with("Connection"),
+        None => looks_like_a_connection(&root_field.selection_set.node),
+    };
+    check.walk(root_type, &root_field.selection_set.node)?;
+    if check.connections + usize::from(root_is_connection) > 1 {
         return Err(Rejection::Document(BulkUserError::too_many_connections()));
+    }
+    if let Some(unknown) = check.unknown {
+        return Err(Rejection::Schema(unknown));
     }
     let variables = variable_specs(&operation.node);
     let direct = crate::direct::plan(&document, &operation.node);
@@ -171,22 +180,26 @@ fn fields_of<'a>(
     fields
 }
 
-/// Walks a document's selections against the schema: every selected field must exist on its
-/// parent type; connection fields are counted. Each fragment is walked once (a fragment spread
-/// many times selects the same fields), so the walk is linear in the document's size.
+/// Walks a document's selections against the schema: every selected field should exist on its
+/// parent type (the first that does not is kept, to report after the shape checks); connection
+/// fields are counted, by their type where it is known and by their selections (`edges` or
+/// `nodes`) where it is not. Each fragment is walked once (a fragment spread many times selects
+/// the same fields), so the walk is linear in the document's size.
 struct SelectionCheck<'a> {
     document: &'a ExecutableDocument,
     types: &'a TypeIndex,
     walked_fragments: HashSet<&'a str>,
     connections: usize,
+    unknown: Option<BulkUserError>,
 }
 
 impl<'a> SelectionCheck<'a> {
+    /// `parent`: the type the selections are made on, if this schema knows it.
     fn walk(
         &mut self,
-        parent: &'a str,
+        parent: Option<&'a str>,
         selection_set: &'a SelectionSet,
-    ) -> Result<(), BulkUserError> {
+    ) -> Result<(), Rejection> {
         for selection in &selection_set.items {
             match &selection.node {
                 Selection::Field(field) => {
@@ -194,43 +207,61 @@ impl<'a> SelectionCheck<'a> {
                     if name == "__typename" {
                         continue;
                     }
-                    let Some(fields) = self.types.outputs.get(parent) else {
-                        // Unions select through fragments only; nothing to check at this level.
-                        continue;
+                    // Unions select through fragments only; nothing to check at this level.
+                    let fields = parent.and_then(|parent| self.types.outputs.get(parent));
+                    let child = match (parent, fields) {
+                        (Some(parent), Some(fields)) => match fields.get(name) {
+                            Some(ty) => Some(named(ty)),
+                            None => {
+                                self.unknown.get_or_insert_with(|| {
+                                    BulkUserError::invalid_mutation(format!(
+                                        "Field '{name}' doesn't exist on type '{parent}'"
+                                    ))
+                                });
+                                None
+                            }
+                        },
+                        _ => None,
                     };
-                    let ty = fields.get(name).ok_or_else(|| {
-                        BulkUserError::invalid_mutation(format!(
-                            "Field '{name}' doesn't exist on type '{parent}'"
-                        ))
-                    })?;
-                    let child = named(ty);
-                    if child.ends_with("Connection") {
+                    let is_connection = match child {
+                        Some(child) => child.ends_with("Connection"),
+                        None => looks_like_a_connection(&field.node.selection_set.node),
+                    };
+                    if is_connection {
                         self.connections += 1;
                     }
                     self.walk(child, &field.node.selection_set.node)?;
                 }
                 Selection::InlineFragment(fragment) => {
-                    let on = crate::types::fragment_type(&fragment.node, parent);
+                    let on =
+                        parent.map(|parent| crate::types::fragment_type(&fragment.node, parent));
                     self.walk(on, &fragment.node.selection_set.node)?;
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
                     let fragment = self.document.fragments.get(name).ok_or_else(|| {
-                        BulkUserError::invalid_mutation(format!(
+                        Rejection::Schema(BulkUserError::invalid_mutation(format!(
                             "Fragment {name} was used, but not defined"
-                        ))
+                        )))
                     })?;
                     if self.walked_fragments.insert(name) {
-                        self.walk(
-                            fragment.node.type_condition.node.on.node.as_str(),
-                            &fragment.node.selection_set.node,
-                        )?;
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        let known = self.types.outputs.contains_key(on).then_some(on);
+                        self.walk(known, &fragment.node.selection_set.node)?;
                     }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Whether a field of a type this schema does not know is a connection, by what it selects.
+fn looks_like_a_connection(selection_set: &SelectionSet) -> bool {
+    selection_set.items.iter().any(|item| {
+        matches!(&item.node, Selection::Field(field)
+            if matches!(field.node.name.node.as_str(), "edges" | "nodes"))
+    })
 }
 
 /// A lexical token of a GraphQL document, with its 1-based position.
@@ -451,6 +482,29 @@ mod tests {
             refusal("mutation { productCreate { product { nope } } }").message,
             "Field 'nope' doesn't exist on type 'Product'"
         );
+    }
+
+    #[test]
+    fn connections_are_counted_before_unknown_fields_are_reported() {
+        // Two connections under a field this schema lacks: the hosted API, which knows the
+        // field, refuses the shape; a field unknown here must not change that answer.
+        let unknown_root = "mutation { productSet(input: {}) { product { variants(first: 1) { nodes { id } } media(first: 1) { edges { node { id } } } } } }";
+        assert!(matches!(
+            prepare(unknown_root, &index(), "Mutation"),
+            Err(Rejection::Document(error)) if error == BulkUserError::too_many_connections()
+        ));
+        let unknown_field = "mutation { productCreate { product { variants { nodes { id } } metafields(first: 1) { nodes { id } } } } }";
+        assert!(matches!(
+            prepare(unknown_field, &index(), "Mutation"),
+            Err(Rejection::Document(error)) if error == BulkUserError::too_many_connections()
+        ));
+        // With one connection, the unknown field is what is reported, after the file checks.
+        let one =
+            "mutation { productCreate { product { metafields(first: 1) { nodes { id } } } } }";
+        assert!(matches!(
+            prepare(one, &index(), "Mutation"),
+            Err(Rejection::Schema(error)) if error.message == "Field 'metafields' doesn't exist on type 'Product'"
+        ));
     }
 
     #[test]

@@ -174,30 +174,13 @@ impl Checker<'_> {
                 }));
                 continue;
             };
-            let enum_type = named(&spec.ty);
-            if let Some(values) = self.types.enums.get(enum_type) {
-                let shown = match &value.node {
-                    Value::Enum(literal) if !values.iter().any(|v| v == literal.as_str()) => {
-                        Some(literal.to_string())
-                    }
-                    Value::String(text) => Some(format!("{text:?}")),
-                    _ => None,
-                };
-                if let Some(shown) = shown {
-                    self.errors.push(json!({
-                        "message": format!(
-                            "Argument '{argument_name}' on Field '{name}' has an invalid value ({shown}). Expected type '{}'.",
-                            spec.ty
-                        ),
-                        "locations": [location(at)],
-                        "path": extended(&field_path, argument_name),
-                        "extensions": {
-                            "code": "argumentLiteralsIncompatible",
-                            "typeName": "Field",
-                            "argumentName": argument_name,
-                        },
-                    }));
-                }
+            let argument_path = extended(&field_path, argument_name);
+            let owner = Owner::Field(name);
+            if let Some(problem) =
+                literal_problem(&value.node, &spec.ty, owner, argument_name, self.types)
+            {
+                self.errors
+                    .push(problem.to_error(at, value.pos, argument_path));
             }
         }
         let missing: Vec<&str> = accepted
@@ -251,6 +234,215 @@ fn invalid_variables(
         }
     }
     errors
+}
+
+/// Where graphql-ruby says a literal argument belongs: a field's argument, or an input
+/// object's field (which it also calls an argument).
+#[derive(Debug, Clone, Copy)]
+enum Owner<'a> {
+    Field(&'a str),
+    InputObject(&'a str),
+}
+
+/// A literal written in the document that does not fit its type, as graphql-ruby reports it.
+#[derive(Debug)]
+enum LiteralProblem<'a> {
+    /// `Argument 'x' on Field 'f' has an invalid value (…). Expected type 'T'.`
+    Incompatible {
+        owner: Owner<'a>,
+        argument: String,
+        shown: String,
+        expected: String,
+        /// Input fields from the argument down to the owner's.
+        inner_path: Vec<String>,
+    },
+    /// `Argument 'x' on InputObject 'T' is required. Expected type X!`
+    MissingRequired {
+        input_object: &'a str,
+        argument: String,
+        expected: String,
+        inner_path: Vec<String>,
+    },
+    /// `InputObject 'T' doesn't accept argument 'x'`
+    NotAccepted {
+        input_object: &'a str,
+        argument: String,
+        inner_path: Vec<String>,
+    },
+}
+
+impl LiteralProblem<'_> {
+    /// The problem as seen from the object holding it under `key`.
+    fn under(mut self, key: &str) -> Self {
+        let (LiteralProblem::Incompatible { inner_path, .. }
+        | LiteralProblem::MissingRequired { inner_path, .. }
+        | LiteralProblem::NotAccepted { inner_path, .. }) = &mut self;
+        inner_path.insert(0, key.to_owned());
+        self
+    }
+
+    /// The refusal: a field's own argument points at the field, an input object's at the
+    /// argument's value (where its object literal starts).
+    fn to_error(
+        &self,
+        field_at: Pos,
+        value_at: Pos,
+        argument_path: Vec<String>,
+    ) -> serde_json::Value {
+        let with_inner = |inner: &[String]| {
+            let mut path = argument_path.clone();
+            path.extend(inner.iter().cloned());
+            path
+        };
+        match self {
+            LiteralProblem::Incompatible {
+                owner,
+                argument,
+                shown,
+                expected,
+                inner_path,
+            } => {
+                let (type_name, owner_name, at) = match owner {
+                    Owner::Field(name) => ("Field", *name, field_at),
+                    Owner::InputObject(name) => ("InputObject", *name, value_at),
+                };
+                json!({
+                    "message": format!(
+                        "Argument '{argument}' on {type_name} '{owner_name}' has an invalid value ({shown}). Expected type '{expected}'."
+                    ),
+                    "locations": [location(at)],
+                    "path": with_inner(inner_path),
+                    "extensions": {
+                        "code": "argumentLiteralsIncompatible",
+                        "typeName": type_name,
+                        "argumentName": argument,
+                    },
+                })
+            }
+            LiteralProblem::MissingRequired {
+                input_object,
+                argument,
+                expected,
+                inner_path,
+            } => json!({
+                "message": format!(
+                    "Argument '{argument}' on InputObject '{input_object}' is required. Expected type {expected}"
+                ),
+                "locations": [location(value_at)],
+                "path": with_inner(inner_path),
+                "extensions": {
+                    "code": "missingRequiredInputObjectAttribute",
+                    "argumentName": argument,
+                    "argumentType": expected,
+                    "inputObjectType": input_object,
+                },
+            }),
+            LiteralProblem::NotAccepted {
+                input_object,
+                argument,
+                inner_path,
+            } => json!({
+                "message": format!("InputObject '{input_object}' doesn't accept argument '{argument}'"),
+                "locations": [location(value_at)],
+                "path": with_inner(inner_path),
+                "extensions": {
+                    "code": "argumentNotAccepted",
+                    "name": input_object,
+                    "typeName": "InputObject",
+                    "argumentName": argument,
+                },
+            }),
+        }
+    }
+}
+
+/// The first way `value`, written for `argument` of `owner`, does not fit `ty`. Variables are
+/// left to the variables' own check; values nest at most `bounds::MAX_DEPTH` levels here.
+fn literal_problem<'a>(
+    value: &Value,
+    ty: &async_graphql_parser::types::Type,
+    owner: Owner<'a>,
+    argument: &str,
+    types: &'a TypeIndex,
+) -> Option<LiteralProblem<'a>> {
+    use async_graphql_parser::types::BaseType;
+    let incompatible = || LiteralProblem::Incompatible {
+        owner,
+        argument: argument.to_owned(),
+        shown: value.to_string(),
+        expected: ty.to_string(),
+        inner_path: Vec::new(),
+    };
+    match (value, &ty.base) {
+        (Value::Variable(_), _) => None,
+        (Value::Null, _) => (!ty.nullable).then(incompatible),
+        (Value::List(items), BaseType::List(item_type)) => {
+            items.iter().find_map(|item| {
+                match literal_problem(item, item_type, owner, argument, types)? {
+                    // An item that does not fit makes the whole argument's value invalid.
+                    LiteralProblem::Incompatible { inner_path, .. } if inner_path.is_empty() => {
+                        Some(incompatible())
+                    }
+                    other => Some(other),
+                }
+            })
+        }
+        // A single value where a list is expected stands for a list of one.
+        (_, BaseType::List(item_type)) => literal_problem(value, item_type, owner, argument, types)
+            .map(|problem| match problem {
+                LiteralProblem::Incompatible { ref inner_path, .. } if inner_path.is_empty() => {
+                    incompatible()
+                }
+                other => other,
+            }),
+        (_, BaseType::Named(name)) => {
+            let name = name.as_str();
+            if let Some(fields) = types.inputs.get(name) {
+                let Value::Object(given) = value else {
+                    return Some(incompatible());
+                };
+                let (input_object, _) = types.inputs.get_key_value(name)?;
+                let inside = Owner::InputObject(input_object.as_str());
+                for (key, field_value) in given {
+                    let Some(field) = fields.iter().find(|field| field.name == key.as_str()) else {
+                        return Some(LiteralProblem::NotAccepted {
+                            input_object: input_object.as_str(),
+                            argument: key.to_string(),
+                            inner_path: vec![key.to_string()],
+                        });
+                    };
+                    if let Some(problem) =
+                        literal_problem(field_value, &field.ty, inside, key.as_str(), types)
+                    {
+                        // Paths run from the argument down: this object's field comes first.
+                        return Some(problem.under(key.as_str()));
+                    }
+                }
+                let missing = fields.iter().find(|field| {
+                    !field.ty.nullable
+                        && !field.has_default
+                        && !given.keys().any(|key| key.as_str() == field.name)
+                })?;
+                return Some(LiteralProblem::MissingRequired {
+                    input_object: input_object.as_str(),
+                    argument: missing.name.clone(),
+                    expected: missing.ty.to_string(),
+                    inner_path: vec![missing.name.clone()],
+                });
+            }
+            if let Some(values) = types.enums.get(name) {
+                let fits = matches!(value, Value::Enum(literal) if values.iter().any(|v| v == literal.as_str()));
+                return (!fits).then(incompatible);
+            }
+            let fits = match value.clone().into_const().map(serde_json::to_value) {
+                // An enum literal is no scalar's value.
+                _ if matches!(value, Value::Enum(_)) => false,
+                Some(Ok(json)) => crate::variables::scalar_fits(name, &json),
+                _ => true,
+            };
+            (!fits).then(incompatible)
+        }
+    }
 }
 
 fn variables_in(value: &Value, used: &mut HashSet<String>) {

@@ -156,7 +156,27 @@ fn check_named(
         }
         return;
     }
-    let fits = match name {
+    if name == "ID" {
+        // Ids are global ids; the hosted API refuses anything else while coercing.
+        if let Some(Err(error)) = value.as_str().map(stevedore_core::Gid::parse) {
+            let message = error.to_string();
+            problems.push(json!({"path": path, "explanation": message, "message": message}));
+            return;
+        }
+    }
+    if !scalar_fits(name, value) {
+        problems.push(problem(
+            path,
+            format!("Could not coerce value {value} to {name}"),
+        ));
+    }
+}
+
+/// Whether `value` is a value of the scalar `name` as the hosted API coerces one: an `ID` is a
+/// global id (or a number), an `Int` fits in 32 bits, and scalars this index does not know
+/// (`JSON`) take anything.
+pub(crate) fn scalar_fits(name: &str, value: &Value) -> bool {
+    match name {
         "String" | "HTML" | "URL" | "DateTime" | "Date" | "Decimal" | "Money"
         | "FormattedString" => value.is_string(),
         "Int" => value
@@ -164,29 +184,17 @@ fn check_named(
             .is_some_and(|number| i32::try_from(number).is_ok()),
         "Float" => value.is_number(),
         "Boolean" => value.is_boolean(),
-        "ID" => {
-            // Ids are global ids; the hosted API refuses anything else while coercing.
-            if let Some(Err(error)) = value.as_str().map(stevedore_core::Gid::parse) {
-                let message = error.to_string();
-                problems.push(json!({"path": path, "explanation": message, "message": message}));
-                return;
-            }
-            value.is_string() || value.is_i64() || value.is_u64()
-        }
+        "ID" => match value.as_str() {
+            Some(text) => stevedore_core::Gid::parse(text).is_ok(),
+            None => value.is_i64() || value.is_u64(),
+        },
         "UnsignedInt64" => {
             value.is_u64()
                 || value
                     .as_str()
                     .is_some_and(|text| text.parse::<u64>().is_ok())
         }
-        // JSON and other scalars take any value.
         _ => true,
-    };
-    if !fits {
-        problems.push(problem(
-            path,
-            format!("Could not coerce value {value} to {name}"),
-        ));
     }
 }
 

@@ -145,3 +145,61 @@ async fn documents_too_deep_or_too_large_are_refused_before_they_run() {
         .await;
     assert_eq!(response.status(), 413);
 }
+
+/// Literals written in the document are checked as graphql-ruby checks them, down into input
+/// objects: an id that is not a global id, a scalar or enum of the wrong kind, an input field
+/// left out or unknown. Each refusal names where the literal belongs.
+#[tokio::test]
+async fn literals_that_do_not_fit_their_types() {
+    let server = TestServer::start().await;
+    let errors = refusal(&server, "{\n  product(id: \"123\") { id }\n}", json!({})).await;
+    assert_eq!(
+        errors,
+        json!([{
+            "message": "Argument 'id' on Field 'product' has an invalid value (\"123\"). Expected type 'ID!'.",
+            "locations": [{"line": 2, "column": 3}],
+            "path": ["query", "product", "id"],
+            "extensions": {"code": "argumentLiteralsIncompatible", "typeName": "Field", "argumentName": "id"},
+        }])
+    );
+
+    let errors = refusal(
+        &server,
+        "mutation {\n  productCreate(product: {title: \"T\", seo: {title: 5}}) { product { id } }\n}",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        errors,
+        json!([{
+            "message": "Argument 'title' on InputObject 'SEOInput' has an invalid value (5). Expected type 'String'.",
+            "locations": [{"line": 2, "column": 26}],
+            "path": ["mutation", "productCreate", "product", "seo", "title"],
+            "extensions": {"code": "argumentLiteralsIncompatible", "typeName": "InputObject", "argumentName": "title"},
+        }])
+    );
+
+    let errors = refusal(
+        &server,
+        "mutation {\n  productCreate(product: {title: \"T\", colour: RED}) { product { id } }\n}",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        errors[0]["message"],
+        "InputObject 'ProductCreateInput' doesn't accept argument 'colour'"
+    );
+    assert_eq!(
+        errors[0]["path"],
+        json!(["mutation", "productCreate", "product", "colour"])
+    );
+
+    // A literal that fits is not refused, whatever it holds.
+    let fine = server
+        .graphql(
+            "{ product(id: \"gid://shopify/Product/1\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(fine["data"]["product"], Value::Null, "{fine}");
+}
