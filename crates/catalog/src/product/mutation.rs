@@ -143,28 +143,37 @@ pub(crate) async fn update(
     let updated = db
         .write(move |conn| {
             async move {
-                let current: Option<(String, String)> =
-                    sqlx::query_as("SELECT title, handle FROM products WHERE id = $1 AND shop_id = $2")
+                // A handle made here (given blank: from the title; given as punctuation only:
+                // `product`) takes a free suffix as a new product's would; one given is refused
+                // when another product holds it. Only a made one needs the product as it is.
+                let made_from = match &handle {
+                    HandleRequest::Given { kept: None, .. } => Some(None),
+                    HandleRequest::FromTitle if blank_handle => Some(fields.title.clone()),
+                    _ => None,
+                };
+                let made_from = match made_from {
+                    Some(new_title) => {
+                        let current: Option<(String, String)> = sqlx::query_as(
+                            "SELECT title, handle FROM products WHERE id = $1 AND shop_id = $2",
+                        )
                         .bind(id)
                         .bind(shop.0)
                         .fetch_optional(&mut *conn)
                         .await?;
-                let Some((current_title, current_handle)) = current else {
-                    return Ok(Updated::Missing);
-                };
-                // A handle made here (given blank: from the title; given as punctuation only:
-                // `product`) takes a free suffix as a new product's would; one given is refused
-                // when another product holds it.
-                let made_from = match &handle {
-                    HandleRequest::Given { kept: None, .. } => Some(handle_or_fallback("")),
-                    HandleRequest::FromTitle if blank_handle => Some(handle_or_fallback(
-                        fields.title.as_deref().unwrap_or(&current_title),
-                    )),
-                    _ => None,
+                        let Some((current_title, current_handle)) = current else {
+                            return Ok(Updated::Missing);
+                        };
+                        let base = match (&handle, new_title) {
+                            (HandleRequest::Given { .. }, _) => handle_or_fallback(""),
+                            (_, title) => handle_or_fallback(title.as_deref().unwrap_or(&current_title)),
+                        };
+                        Some((base, current_handle))
+                    }
+                    None => None,
                 };
                 let new_handle = match (handle, made_from) {
-                    (_, Some(base)) if base == current_handle => None,
-                    (_, Some(base)) => {
+                    (_, Some((base, current))) if base == current => None,
+                    (_, Some((base, _))) => {
                         Some(unique_handle(&mut *conn, HandleTable::Products, shop, &base).await?)
                     }
                     // A unique violation after this check can only be a concurrent writer,
