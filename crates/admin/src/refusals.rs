@@ -253,31 +253,31 @@ enum LiteralProblem<'a> {
         argument: String,
         shown: String,
         expected: String,
-        /// Input fields from the argument down to the owner's.
-        inner_path: Vec<String>,
+        /// Input fields (and list positions) from the argument down to the owner's.
+        inner_path: Vec<serde_json::Value>,
     },
     /// `Argument 'x' on InputObject 'T' is required. Expected type X!`
     MissingRequired {
         input_object: &'a str,
         argument: String,
         expected: String,
-        inner_path: Vec<String>,
+        inner_path: Vec<serde_json::Value>,
     },
     /// `InputObject 'T' doesn't accept argument 'x'`
     NotAccepted {
         input_object: &'a str,
         argument: String,
-        inner_path: Vec<String>,
+        inner_path: Vec<serde_json::Value>,
     },
 }
 
 impl LiteralProblem<'_> {
-    /// The problem as seen from the object holding it under `key`.
-    fn under(mut self, key: &str) -> Self {
+    /// The problem as seen from the object (or list) holding it under `key` (or at a position).
+    fn under(mut self, key: serde_json::Value) -> Self {
         let (LiteralProblem::Incompatible { inner_path, .. }
         | LiteralProblem::MissingRequired { inner_path, .. }
         | LiteralProblem::NotAccepted { inner_path, .. }) = &mut self;
-        inner_path.insert(0, key.to_owned());
+        inner_path.insert(0, key);
         self
     }
 
@@ -289,8 +289,9 @@ impl LiteralProblem<'_> {
         value_at: Pos,
         argument_path: Vec<String>,
     ) -> serde_json::Value {
-        let with_inner = |inner: &[String]| {
-            let mut path = argument_path.clone();
+        let with_inner = |inner: &[serde_json::Value]| {
+            let mut path: Vec<serde_json::Value> =
+                argument_path.iter().map(|step| json!(step)).collect();
             path.extend(inner.iter().cloned());
             path
         };
@@ -377,13 +378,14 @@ fn literal_problem<'a>(
         (Value::Variable(_), _) => None,
         (Value::Null, _) => (!ty.nullable).then(incompatible),
         (Value::List(items), BaseType::List(item_type)) => {
-            items.iter().find_map(|item| {
+            items.iter().enumerate().find_map(|(position, item)| {
                 match literal_problem(item, item_type, owner, argument, types)? {
                     // An item that does not fit makes the whole argument's value invalid.
                     LiteralProblem::Incompatible { inner_path, .. } if inner_path.is_empty() => {
                         Some(incompatible())
                     }
-                    other => Some(other),
+                    // A problem inside an item is placed at the item.
+                    other => Some(other.under(json!(position))),
                 }
             })
         }
@@ -408,14 +410,14 @@ fn literal_problem<'a>(
                         return Some(LiteralProblem::NotAccepted {
                             input_object: input_object.as_str(),
                             argument: key.to_string(),
-                            inner_path: vec![key.to_string()],
+                            inner_path: vec![json!(key.as_str())],
                         });
                     };
                     if let Some(problem) =
                         literal_problem(field_value, &field.ty, inside, key.as_str(), types)
                     {
                         // Paths run from the argument down: this object's field comes first.
-                        return Some(problem.under(key.as_str()));
+                        return Some(problem.under(json!(key.as_str())));
                     }
                 }
                 let missing = fields.iter().find(|field| {
@@ -427,7 +429,7 @@ fn literal_problem<'a>(
                     input_object: input_object.as_str(),
                     argument: missing.name.clone(),
                     expected: missing.ty.to_string(),
-                    inner_path: vec![missing.name.clone()],
+                    inner_path: vec![json!(missing.name)],
                 });
             }
             if let Some(values) = types.enums.get(name) {

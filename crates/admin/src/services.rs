@@ -212,8 +212,13 @@ pub(crate) fn null_failed_roots(
     operation: &OperationDefinition,
     types: &TypeIndex,
 ) {
-    // Most responses, and nearly every bulk line, have no errors: nothing to look up.
+    // Most responses, and nearly every bulk line, have no errors: nothing to look up. One
+    // whose every root field was skipped (`@skip`, `@include`) has `data: {}`, as the hosted
+    // API answers it, not null.
     if response.errors.is_empty() {
+        if response.data == async_graphql::Value::Null {
+            response.data = async_graphql::Value::Object(Default::default());
+        }
         return;
     }
     let root = types.root(operation.ty);

@@ -14,19 +14,20 @@ use stevedore_core::{Clock, ShopId};
 const PUT_URL_TTL_SECONDS: i64 = 604_800;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+// In the hosted schema's order: refusals list the values as it does.
 pub enum StagedUploadTargetGenerateUploadResource {
-    BulkMutationVariables,
     CollectionImage,
-    DisputeFileUpload,
     File,
     Image,
     #[graphql(name = "MODEL_3D")]
     Model3d,
     ProductImage,
-    ReturnLabel,
     ShopImage,
-    UrlRedirectImport,
     Video,
+    BulkMutationVariables,
+    ReturnLabel,
+    UrlRedirectImport,
+    DisputeFileUpload,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
