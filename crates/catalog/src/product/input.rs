@@ -228,17 +228,20 @@ pub(crate) fn handle_taken(written: &str) -> UserError {
     )
 }
 
-/// Picks the one product argument given; both or neither is a client mistake.
+/// Picks the one product argument `field` was given; both or neither is refused before the
+/// mutation runs, as the hosted API refuses it (`INVALID_FIELD_ARGUMENTS`, the field null).
 pub(crate) fn one_of<A: Into<ProductFields>, B: Into<ProductFields>>(
+    field: &str,
     input: Option<A>,
     product: Option<B>,
-) -> Result<ProductFields, UserError> {
+) -> async_graphql::Result<ProductFields> {
+    use async_graphql::ErrorExtensions;
     match (input, product) {
         (Some(input), None) => Ok(input.into()),
         (None, Some(product)) => Ok(product.into()),
-        _ => Err(UserError {
-            field: None,
-            message: "Exactly one of the arguments input or product must be given.".into(),
-        }),
+        _ => Err(async_graphql::Error::new(format!(
+            "{field} must include exactly one of the following arguments: input, product."
+        ))
+        .extend_with(|_, extensions| extensions.set("code", "INVALID_FIELD_ARGUMENTS"))),
     }
 }

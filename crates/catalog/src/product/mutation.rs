@@ -255,15 +255,7 @@ impl ProductMutation {
         product: Option<ProductCreateInput>,
     ) -> async_graphql::Result<Option<ProductCreatePayload>> {
         nullable(async move {
-            let fields = match one_of(input, product) {
-                Ok(fields) => fields,
-                Err(error) => {
-                    return Ok(ProductCreatePayload {
-                        product: None,
-                        user_errors: vec![error],
-                    })
-                }
-            };
+            let fields = one_of("productCreate", input, product)?;
             create(
                 ctx.data::<CatalogDb>()?,
                 shop(ctx)?,
@@ -297,15 +289,7 @@ impl ProductMutation {
         product: Option<ProductUpdateInput>,
     ) -> async_graphql::Result<Option<ProductUpdatePayload>> {
         nullable(async move {
-            let fields = match one_of(input, product) {
-                Ok(fields) => fields,
-                Err(error) => {
-                    return Ok(ProductUpdatePayload {
-                        product: None,
-                        user_errors: vec![error],
-                    })
-                }
-            };
+            let fields = one_of("productUpdate", input, product)?;
             update(
                 ctx.data::<CatalogDb>()?,
                 shop(ctx)?,

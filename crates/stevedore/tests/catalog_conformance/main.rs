@@ -14,7 +14,8 @@
 //! difference, in `known_failures.txt` beside this file: the run fails when a target fails that
 //! the list does not name, or when one it names no longer fails (so the list only shrinks
 //! honestly). `cargo test --test catalog_conformance -- <text>` replays only the specs whose
-//! id contains `<text>`; `-- --write-known-failures` rewrites the list from this run.
+//! id contains `<text>` (with `CONFORMANCE_SHOW=1`, a failing target prints our whole answer);
+//! `-- --write-known-failures` rewrites the list from this run.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -366,7 +367,11 @@ async fn run_spec(spec: &Spec) -> Vec<(String, Outcome)> {
         };
         context.named.insert(name.clone(), answer.clone());
         context.previous = Some(answer.clone());
-        outcomes.push((name, judge(spec, target, &answer)));
+        let outcome = judge(spec, target, &answer);
+        if matches!(outcome, Outcome::Failed(_)) && std::env::var_os("CONFORMANCE_SHOW").is_some() {
+            println!("ours  {} {name}: {answer:.2000}", spec.id);
+        }
+        outcomes.push((name, outcome));
     }
     outcomes
 }
