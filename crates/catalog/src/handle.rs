@@ -57,8 +57,30 @@ pub async fn is_taken(
     Ok(found.is_some())
 }
 
-/// `base` if it is free, else `base-N` with N from a per-base counter: a thousand products with
-/// one title cost a thousand counter steps, not a scan of every earlier handle each.
+/// A handle split at its numeric tail, as the hosted API reads it to find the next free one:
+/// `board-41` is `board` and 41 (the next is `board-42`), `board` is `board` and 0 (the next is
+/// `board-1`). A tail too long for a number is part of the stem.
+pub fn split_tail(handle: &str) -> (&str, u64) {
+    if let Some((stem, digits)) = handle.rsplit_once('-') {
+        let is_number = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit());
+        if is_number && !stem.is_empty() {
+            if let Ok(number) = digits.parse::<u64>() {
+                return (stem, number);
+            }
+        }
+    }
+    (handle, 0)
+}
+
+/// `base` if it is free; else, as the hosted API does, the next number after its numeric tail
+/// that is free (`board` → `board-1`, `board-41` → `board-42`).
+///
+/// A per-stem counter in `handle_sequences` remembers the highest number handed out, so a
+/// thousand products with one title cost a thousand counter steps, not a thousand probes each.
+/// The next number is taken as the hosted API takes it when it is free; when it is not (the
+/// counter is past it, or products already hold the numbers above it), the handle goes above
+/// the highest number any product of the stem holds — what the hosted API's one-by-one search
+/// finds too wherever those numbers run without gaps.
 pub async fn unique_handle(
     conn: &mut AnyConnection,
     table: HandleTable,
@@ -68,23 +90,82 @@ pub async fn unique_handle(
     if !is_taken(&mut *conn, table, shop, base).await? {
         return Ok(base.to_owned());
     }
+    let (stem, tail) = split_tail(base);
+    let mut floor = tail;
     loop {
-        let suffix: i64 = sqlx::query_scalar(
-            "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ($1, $2, $3, 1)
-             ON CONFLICT (shop_id, kind, base) DO UPDATE SET last_suffix = handle_sequences.last_suffix + 1
-             RETURNING last_suffix",
-        )
-        .bind(shop.0)
-        .bind(table.name())
-        .bind(base)
-        .fetch_one(&mut *conn)
-        .await?;
-        let candidate = format!("{base}-{suffix}");
-        // A handle given explicitly may already hold this suffix; take the next one.
+        let number = next_number(&mut *conn, table, shop, stem, floor).await?;
+        let candidate = format!("{stem}-{number}");
         if !is_taken(&mut *conn, table, shop, &candidate).await? {
             return Ok(candidate);
         }
+        // Taken: products hold numbers the counter has not seen (given explicitly, or made
+        // before the counter existed). Go above all of them at once.
+        floor = highest_number(&mut *conn, table, shop, stem)
+            .await?
+            .max(number);
     }
+}
+
+/// Moves the stem's counter to one past the larger of itself and `floor`, and returns it.
+async fn next_number(
+    conn: &mut AnyConnection,
+    table: HandleTable,
+    shop: ShopId,
+    stem: &str,
+    floor: u64,
+) -> CatalogResult<u64> {
+    let floor = i64::try_from(floor).unwrap_or(i64::MAX - 1);
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ($1, $2, $3, $4 + 1)
+         ON CONFLICT (shop_id, kind, base) DO UPDATE SET last_suffix =
+            CASE WHEN handle_sequences.last_suffix > excluded.last_suffix - 1
+                 THEN handle_sequences.last_suffix ELSE excluded.last_suffix - 1 END + 1
+         RETURNING last_suffix",
+    )
+    .bind(shop.0)
+    .bind(table.name())
+    .bind(stem)
+    .bind(floor)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(number.max(0) as u64)
+}
+
+/// The highest number any of the shop's handles in `table` carries after `stem-` (0 if none).
+/// A scan of the handles that start so: it runs only when a numbered handle turned out taken.
+pub(crate) async fn highest_number(
+    conn: &mut AnyConnection,
+    table: HandleTable,
+    shop: ShopId,
+    stem: &str,
+) -> CatalogResult<u64> {
+    let sql = match table {
+        HandleTable::Products => {
+            "SELECT handle FROM products WHERE shop_id = $1 AND handle LIKE $2 ESCAPE '\\'"
+        }
+        HandleTable::Collections => {
+            "SELECT handle FROM collections WHERE shop_id = $1 AND handle LIKE $2 ESCAPE '\\'"
+        }
+    };
+    let pattern = format!(
+        "{}-%",
+        stem.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let handles: Vec<String> = sqlx::query_scalar(sql)
+        .bind(shop.0)
+        .bind(pattern)
+        .fetch_all(conn)
+        .await?;
+    Ok(handles
+        .iter()
+        .filter_map(|handle| {
+            let (found_stem, number) = split_tail(handle);
+            (found_stem == stem).then_some(number)
+        })
+        .max()
+        .unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -99,5 +180,19 @@ mod tests {
         );
         assert_eq!(parameterize("  Ski & Snow -- Wax!! "), "ski-snow-wax");
         assert_eq!(parameterize("Été"), "été");
+    }
+
+    #[test]
+    fn numeric_tails_are_split_off() {
+        assert_eq!(split_tail("board-41"), ("board", 41));
+        assert_eq!(split_tail("board"), ("board", 0));
+        assert_eq!(split_tail("board-5-1"), ("board-5", 1));
+        assert_eq!(split_tail("iphone-15-pro"), ("iphone-15-pro", 0));
+        assert_eq!(split_tail("-7"), ("-7", 0));
+        assert_eq!(split_tail("board-"), ("board-", 0));
+        assert_eq!(
+            split_tail("sku-99999999999999999999999"),
+            ("sku-99999999999999999999999", 0)
+        );
     }
 }

@@ -16,7 +16,7 @@
 //! gets its suffix (or its line's error) and the refused value its line's error.
 
 use crate::error::{CatalogError, CatalogResult};
-use crate::handle::HandleTable;
+use crate::handle::{split_tail, HandleTable};
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -207,59 +207,85 @@ async fn skipped_rows(
         .collect())
 }
 
-/// Copies of `rows` whose handles are their bases with the next suffixes: the per-base counters
-/// of `handle_sequences` move by as many rows as ask for each base, in one statement, as many
-/// one-row steps would have moved them. The bases go in sorted, so that two Postgres
-/// transactions settling the same bases lock their counters in the same order.
+/// Copies of `rows` whose handles are the next free numbers of their stems (`board` →
+/// `board-1`, `board-41` → `board-42`, see [`crate::handle::unique_handle`]): the per-stem
+/// counters of `handle_sequences` are first raised to the highest number the rows carry (only
+/// when one carries a number), then moved by as many rows as ask for each stem, each in one
+/// statement, as many one-row steps would have moved them. The stems go in sorted, so that two
+/// Postgres transactions settling the same stems lock their counters in the same order.
 async fn with_next_suffixes(
     conn: &mut AnyConnection,
     dialect: Dialect,
     rows: &[&Recorded],
 ) -> CatalogResult<Vec<Recorded>> {
-    let mut wanted: BTreeMap<(ShopId, &str), i64> = BTreeMap::new();
+    // Per stem: how many rows ask, and the highest number they carry.
+    let mut wanted: BTreeMap<(ShopId, &str), (i64, i64)> = BTreeMap::new();
     for recorded in rows {
-        *wanted
-            .entry((recorded.shop, recorded.row.handle.as_str()))
-            .or_default() += 1;
+        let (stem, number) = split_tail(&recorded.row.handle);
+        let entry = wanted.entry((recorded.shop, stem)).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.max(i64::try_from(number).unwrap_or(i64::MAX / 2));
     }
-    let mut sql =
-        "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ".to_owned();
-    for row in 0..wanted.len() {
-        if row > 0 {
-            sql.push(',');
+    let upsert = |update: &str, returning: &str| {
+        let mut sql =
+            "INSERT INTO handle_sequences (shop_id, kind, base, last_suffix) VALUES ".to_owned();
+        for row in 0..wanted.len() {
+            if row > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            push_placeholders(&mut sql, dialect, row * 4 + 1, 4);
+            sql.push(')');
         }
-        sql.push('(');
-        push_placeholders(&mut sql, dialect, row * 4 + 1, 4);
-        sql.push(')');
+        sql.push_str(" ON CONFLICT (shop_id, kind, base) DO UPDATE SET last_suffix = ");
+        sql.push_str(update);
+        sql.push_str(returning);
+        sql
+    };
+    if wanted.values().any(|&(_, floor)| floor > 0) {
+        let sql = upsert(
+            "CASE WHEN handle_sequences.last_suffix > excluded.last_suffix
+                  THEN handle_sequences.last_suffix ELSE excluded.last_suffix END",
+            "",
+        );
+        let mut query = sqlx::query(&sql);
+        for (&(shop, stem), &(_, floor)) in &wanted {
+            query = query
+                .bind(shop.0)
+                .bind(HandleTable::Products.name())
+                .bind(stem)
+                .bind(floor);
+        }
+        query.execute(&mut *conn).await?;
     }
-    sql.push_str(
-        " ON CONFLICT (shop_id, kind, base) DO UPDATE
-          SET last_suffix = handle_sequences.last_suffix + excluded.last_suffix
-          RETURNING shop_id, base, last_suffix",
+    let sql = upsert(
+        "handle_sequences.last_suffix + excluded.last_suffix",
+        " RETURNING shop_id, base, last_suffix",
     );
     let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql);
-    for (&(shop, base), &count) in &wanted {
+    for (&(shop, stem), &(count, _)) in &wanted {
         query = query
             .bind(shop.0)
             .bind(HandleTable::Products.name())
-            .bind(base)
+            .bind(stem)
             .bind(count);
     }
-    // The next suffix to give out per base: the counter's new value less the rows asking.
+    // The next number to give out per stem: the counter's new value less the rows asking.
     let mut next: HashMap<(ShopId, String), i64> = HashMap::new();
-    for (shop, base, last) in query.fetch_all(&mut *conn).await? {
-        let count = wanted[&(ShopId(shop), base.as_str())];
-        next.insert((ShopId(shop), base), last - count + 1);
+    for (shop, stem, last) in query.fetch_all(&mut *conn).await? {
+        let (count, _) = wanted[&(ShopId(shop), stem.as_str())];
+        next.insert((ShopId(shop), stem), last - count + 1);
     }
     rows.iter()
         .map(|recorded| {
-            let key = (recorded.shop, recorded.row.handle.clone());
-            let suffix = next.get_mut(&key).ok_or_else(|| CatalogError::NoSuffix {
+            let (stem, _) = split_tail(&recorded.row.handle);
+            let key = (recorded.shop, stem.to_owned());
+            let number = next.get_mut(&key).ok_or_else(|| CatalogError::NoSuffix {
                 base: key.1.clone(),
             })?;
             let mut row = recorded.row.clone();
-            row.handle = format!("{}-{suffix}", key.1);
-            *suffix += 1;
+            row.handle = format!("{}-{number}", key.1);
+            *number += 1;
             Ok(Recorded {
                 shop: recorded.shop,
                 row,

@@ -655,10 +655,12 @@ async fn each_bulk_answer_shows_the_product_as_stored() {
 }
 
 #[tokio::test]
-async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle() {
+async fn importing_the_same_titles_again_gives_every_product_the_next_free_number() {
     // The second import finds every handle taken when its chunks write. Its answers show ids
-    // only, so the rows get their suffixes as they are written; a line that chose its handle
-    // is still refused, and a suffix some product chose as its handle is passed over.
+    // only, so the rows get their numbers as they are written: as the hosted API numbers them,
+    // after the numeric tail (`board-3` taken: `board-4`, and on until one is free), here above
+    // every number the stem's products hold, one chosen explicitly (`board-12`) included. A
+    // line that chose a taken handle is still refused.
     let server = TestServer::start_with(support::Options {
         chunk_lines: 4,
         ..Default::default()
@@ -668,7 +670,7 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
         .map(|n| json!({"input": {"title": format!("Board {n}")}}).to_string())
         .collect();
     let mut first_lines = titles.clone();
-    first_lines.push(json!({"input": {"title": "Squatter", "handle": "board-5-1"}}).to_string());
+    first_lines.push(json!({"input": {"title": "Squatter", "handle": "board-12"}}).to_string());
     let (first, _) = server.import(&first_lines.join("\n"), PRODUCT_CREATE).await;
     assert_eq!(first["status"], "COMPLETED");
     let mut again = titles.clone();
@@ -676,6 +678,7 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
     let (second, lines) = server.import(&again.join("\n"), PRODUCT_CREATE).await;
     assert_eq!(second["status"], "COMPLETED", "{second}");
     let by_line = support::by_line_number(lines);
+    let mut numbers = Vec::new();
     for number in 0..12 {
         let payload = &by_line[&number]["data"]["productCreate"];
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
@@ -685,12 +688,16 @@ async fn importing_the_same_titles_again_gives_every_product_a_suffixed_handle()
                 json!({"id": payload["product"]["id"]}),
             )
             .await;
-        let suffix = if number == 5 { 2 } else { 1 };
-        assert_eq!(
-            product["data"]["product"],
-            json!({"title": format!("Board {number}"), "handle": format!("board-{number}-{suffix}")})
-        );
+        let product = &product["data"]["product"];
+        assert_eq!(product["title"], format!("Board {number}"));
+        let handle = product["handle"].as_str().unwrap();
+        let suffix = handle
+            .strip_prefix("board-")
+            .unwrap_or_else(|| panic!("{handle}"));
+        numbers.push(suffix.parse::<u64>().unwrap());
     }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (13..=24).collect::<Vec<u64>>());
     assert_eq!(
         by_line[&12]["data"]["productCreate"],
         json!({"product": null, "userErrors": [{"field": ["input", "handle"], "message": "Handle 'board-3' already in use. Please provide a new handle."}]})
