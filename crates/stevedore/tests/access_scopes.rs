@@ -12,19 +12,8 @@ const READER: &str = "shpat_reader";
 async fn with_reader() -> TestServer {
     let server = TestServer::start().await;
     server
-        .app
-        .services()
-        .engine
-        .store()
-        .create_shop_token(
-            "test.myshopify.com",
-            READER,
-            &["read_products".to_owned()],
-            "hush",
-            false,
-        )
-        .await
-        .unwrap();
+        .add_token("test.myshopify.com", READER, &["read_products"])
+        .await;
     server
 }
 

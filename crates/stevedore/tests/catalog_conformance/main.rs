@@ -273,21 +273,9 @@ fn main() {
 /// A server for one spec, with a token that has every scope.
 async fn server() -> TestServer {
     let server = TestServer::start().await;
-    let scopes: Vec<String> = SCOPES.iter().map(|scope| (*scope).to_owned()).collect();
     server
-        .app
-        .services()
-        .engine
-        .store()
-        .create_shop_token(
-            "harry-test-heelo.myshopify.com",
-            TOKEN,
-            &scopes,
-            "hush",
-            false,
-        )
-        .await
-        .unwrap();
+        .add_token("harry-test-heelo.myshopify.com", TOKEN, SCOPES)
+        .await;
     server
 }
 

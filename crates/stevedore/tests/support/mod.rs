@@ -152,11 +152,17 @@ impl TestServer {
 
     /// Another shop on the same server, with its own token (scoped as the first one is).
     pub async fn add_shop(&self, domain: &str, token: &str) {
+        self.add_token(domain, token, &["write_products"]).await;
+    }
+
+    /// A token with `scopes` for the shop `domain` (made if it is new).
+    pub async fn add_token(&self, domain: &str, token: &str, scopes: &[&str]) {
+        let scopes: Vec<String> = scopes.iter().map(|scope| (*scope).to_owned()).collect();
         self.app
             .services()
             .engine
             .store()
-            .create_shop_token(domain, token, &["write_products".to_owned()], "hush", false)
+            .create_shop_token(domain, token, &scopes, "hush", false)
             .await
             .unwrap();
     }
