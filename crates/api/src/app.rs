@@ -56,12 +56,14 @@ impl AppConfig {
             .unwrap_or(u32::MAX)
             .saturating_add(8);
         let clock = self.clock.clone();
-        Ok(match &self.database_url {
+        let store = match &self.database_url {
             Some(url) => Store::open_url(url, clock, connections).await?,
             None => {
                 Store::open_sqlite(&self.data_dir.join("stevedore.db"), clock, connections).await?
             }
-        })
+        };
+        stevedore_catalog::migrate(&store).await?;
+        Ok(store)
     }
 
     fn open_blobs(&self) -> anyhow::Result<BlobStore> {

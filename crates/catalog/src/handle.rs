@@ -2,7 +2,7 @@
 
 use crate::error::CatalogResult;
 use stevedore_core::ShopId;
-use stevedore_store::AnyConnection;
+use stevedore_store::{AnyConnection, Dialect};
 
 /// `"Sweet new snowboard 1!"` → `"sweet-new-snowboard-1"`.
 pub fn parameterize(title: &str) -> String {
@@ -100,7 +100,8 @@ pub async fn unique_handle(
         }
         // Taken: products hold numbers the counter has not seen (given explicitly, or made
         // before the counter existed). Go above all of them at once.
-        floor = highest_number(&mut *conn, table, shop, stem)
+        let dialect = Dialect::of(conn);
+        floor = highest_number(&mut *conn, dialect, table, shop, stem)
             .await?
             .max(number);
     }
@@ -132,28 +133,26 @@ async fn next_number(
 }
 
 /// The highest number any of the shop's handles in `table` carries after `stem-` (0 if none).
-/// A scan of the handles that start so: it runs only when a numbered handle turned out taken.
+/// A lookup of the handles that start so: it runs only when a numbered handle turned out taken.
+/// The prefix match differs by dialect so that an index serves it: GLOB (case-sensitive, served
+/// by the unique index) on SQLite, LIKE (served by the catalog's `text_pattern_ops` index) on
+/// Postgres. Handles hold letters, digits and dashes only, so neither pattern needs escapes.
 pub(crate) async fn highest_number(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     table: HandleTable,
     shop: ShopId,
     stem: &str,
 ) -> CatalogResult<u64> {
-    let sql = match table {
-        HandleTable::Products => {
-            "SELECT handle FROM products WHERE shop_id = $1 AND handle LIKE $2 ESCAPE '\\'"
-        }
-        HandleTable::Collections => {
-            "SELECT handle FROM collections WHERE shop_id = $1 AND handle LIKE $2 ESCAPE '\\'"
-        }
+    let (operator, pattern) = match dialect {
+        Dialect::Sqlite => ("GLOB", format!("{stem}-*")),
+        Dialect::Postgres => ("LIKE", format!("{stem}-%")),
     };
-    let pattern = format!(
-        "{}-%",
-        stem.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
+    let sql = format!(
+        "SELECT handle FROM {} WHERE shop_id = $1 AND handle {operator} $2",
+        table.name()
     );
-    let handles: Vec<String> = sqlx::query_scalar(sql)
+    let handles: Vec<String> = sqlx::query_scalar(&sql)
         .bind(shop.0)
         .bind(pattern)
         .fetch_all(conn)

@@ -24,6 +24,21 @@ pub use product::{Product, ProductFields, ProductStatus};
 
 use async_graphql::MergedObject;
 
+/// The migration versions of the catalog's tables (see `stevedore_store::STORE_MIGRATIONS`).
+pub const CATALOG_MIGRATIONS: std::ops::RangeInclusive<i64> = 1000..=1999;
+
+/// Applies the catalog's migrations to `store` (after the store's own, which `Store::open_*`
+/// applies).
+pub async fn migrate(store: &stevedore_store::Store) -> Result<(), stevedore_store::StoreError> {
+    let migrator = match store.dialect() {
+        stevedore_store::Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        stevedore_store::Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    store
+        .migrate_part("catalog", CATALOG_MIGRATIONS, migrator)
+        .await
+}
+
 /// Catalog fields of the Admin query root.
 #[derive(MergedObject, Default)]
 pub struct CatalogQuery(product::ProductQuery, collection::CollectionQuery);

@@ -22,6 +22,14 @@ impl Dialect {
         }
     }
 
+    /// The dialect of an open connection, for code that holds a connection but not the store.
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        match conn.backend_name() {
+            "PostgreSQL" => Self::Postgres,
+            _ => Self::Sqlite,
+        }
+    }
+
     pub(crate) fn begin_write(self) -> &'static str {
         match self {
             Self::Sqlite => "BEGIN IMMEDIATE",

@@ -29,8 +29,10 @@ pub use sqlx::any::Any;
 pub use sqlx::{AnyConnection, AnyPool};
 pub type Transaction = sqlx::Transaction<'static, Any>;
 
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+/// The migration versions of the store's own tables. Each crate that owns tables owns their
+/// migrations too, in a range of versions of its own (the catalog's: 1000 to 1999), and all
+/// of them share the database's one migrations table.
+pub const STORE_MIGRATIONS: std::ops::RangeInclusive<i64> = 1..=999;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,6 +44,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database url {0:?}: expected sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// A migration of a part's range that this build does not have: a newer version of the
+    /// program migrated the database. Processes of two versions must not share one.
+    #[error(
+        "the database has {part} migration {version}, which this build does not know: a newer \
+         version migrated it; run that version, or stop it and restore the database first"
+    )]
+    NewerSchema { part: &'static str, version: i64 },
 }
 
 impl From<stevedore_core::operation::UnknownValue> for StoreError {
@@ -187,15 +196,47 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        match dialect {
-            Dialect::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
-            Dialect::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
-        }
-        Ok(Self {
+        let store = Self {
             pool,
             dialect,
             clock,
-        })
+        };
+        let migrator = match dialect {
+            Dialect::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("../../migrations/postgres"),
+        };
+        store
+            .migrate_part("store", STORE_MIGRATIONS, migrator)
+            .await?;
+        Ok(store)
+    }
+
+    /// Applies one part's migrations (`migrator`, this dialect's), whose versions all lie in
+    /// `versions`, and refuses a database that has a migration in that range the part does not
+    /// know. The parts share the migrations table, so each runs ignoring the others'.
+    pub async fn migrate_part(
+        &self,
+        part: &'static str,
+        versions: std::ops::RangeInclusive<i64>,
+        mut migrator: sqlx::migrate::Migrator,
+    ) -> Result<()> {
+        debug_assert!(migrator.iter().all(|m| versions.contains(&m.version)));
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await?;
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE version >= $1 AND version <= $2",
+        )
+        .bind(*versions.start())
+        .bind(*versions.end())
+        .fetch_all(&self.pool)
+        .await?;
+        match applied
+            .into_iter()
+            .find(|version| !migrator.version_exists(*version))
+        {
+            Some(version) => Err(StoreError::NewerSchema { part, version }),
+            None => Ok(()),
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {
