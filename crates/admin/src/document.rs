@@ -59,6 +59,10 @@ pub struct PreparedMutation {
     pub(crate) writes_immediately: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The catalog's direct answer to the document's lines, if it has one.
     pub(crate) direct: Option<stevedore_catalog::DirectCreate>,
+    /// Whether a line's answer may show a product's handle: the document selects a field named
+    /// `handle` anywhere. When it cannot, a title-derived handle found taken as the chunk writes
+    /// may still get its number there, whatever the document (not only the direct path's).
+    pub(crate) shows_handle: bool,
 }
 
 pub fn prepare(
@@ -135,6 +139,7 @@ pub fn prepare(
     }
     let variables = variable_specs(&operation.node);
     let direct = crate::direct::plan(&document, &operation.node);
+    let shows_handle = selects_field_named(&document, "handle");
     Ok(PreparedMutation {
         source: source.to_owned(),
         root_field: (*root).to_owned(),
@@ -143,7 +148,35 @@ pub fn prepare(
         validation: Default::default(),
         writes_immediately: Default::default(),
         direct,
+        shows_handle,
     })
+}
+
+/// Whether any selection of the document (its operations' and its fragments') is a field
+/// called `name`, whatever its type: a check that never needs the schema and errs on the side
+/// of "yes". Selections nest at most `bounds::MAX_DEPTH` levels by now.
+fn selects_field_named(document: &ExecutableDocument, name: &str) -> bool {
+    fn within(set: &SelectionSet, name: &str) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                field.node.name.node.as_str() == name
+                    || within(&field.node.selection_set.node, name)
+            }
+            Selection::InlineFragment(fragment) => within(&fragment.node.selection_set.node, name),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let in_operations = match &document.operations {
+        DocumentOperations::Single(operation) => within(&operation.node.selection_set.node, name),
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .any(|operation| within(&operation.node.selection_set.node, name)),
+    };
+    in_operations
+        || document
+            .fragments
+            .values()
+            .any(|fragment| within(&fragment.node.selection_set.node, name))
 }
 
 /// The fields of a selection set with fragments expanded (one level of the tree). A fragment
@@ -437,7 +470,7 @@ mod tests {
             "type Mutation { productCreate(input: ProductInput): ProductCreatePayload bulkOperationRunMutation(mutation: String!): Payload }
              type ProductCreatePayload { product: Product userErrors: [UserError!]! }
              type Payload { ok: Boolean }
-             type Product { id: ID! title: String! variants(first: Int): ProductVariantConnection! media: MediaConnection! }
+             type Product { id: ID! title: String! handle: String! variants(first: Int): ProductVariantConnection! media: MediaConnection! }
              type ProductVariantConnection { nodes: [Variant!]! }
              type MediaConnection { nodes: [Variant!]! }
              type Variant { id: ID! }
@@ -522,6 +555,21 @@ mod tests {
             refusal(&deep),
             BulkUserError::invalid_mutation("This query is too large to execute.")
         );
+    }
+
+    #[test]
+    fn knows_whether_an_answer_may_show_a_handle() {
+        let shows = |source: &str| prepare(source, &index(), "Mutation").unwrap().shows_handle;
+        assert!(!shows(
+            "mutation { productCreate { product { id title variants { nodes { id } } } } }"
+        ));
+        assert!(shows(
+            "mutation { productCreate { product { id handle } } }"
+        ));
+        assert!(shows("mutation { productCreate { ...P } } fragment P on ProductCreatePayload { product { handle } }"));
+        assert!(shows(
+            "mutation { productCreate { product { ... on Product { h: handle } } } }"
+        ));
     }
 
     #[test]

@@ -171,11 +171,7 @@ impl EmbeddedExecutor {
             .data(work.scopes.clone())
             .data(prepared.validation.clone())
             .data(CatalogDb::Chunk(transaction.clone()));
-        if prepared
-            .direct
-            .as_ref()
-            .is_some_and(|direct| !direct.shows_handle())
-        {
+        if !prepared.shows_handle {
             request = request.data(HandleNotAnswered);
         }
         request.set_parsed_query(prepared.document.clone());

@@ -144,7 +144,7 @@ impl DirectCreate {
         let Ok((row, handle_from)) = ProductRow::new_product(fields, now) else {
             return Ok(false);
         };
-        let handle = Handle::answered(handle_from, self.shows_handle());
+        let handle = Handle::answered(handle_from, self.shows_handle);
         let written = chunk
             .defer_product(shop, row, handle, |row| self.write_response(row, response))
             .await?;
@@ -152,12 +152,6 @@ impl DirectCreate {
             Deferral::Recorded(written) => written.map(|()| true).map_err(DirectError::Json),
             Deferral::WriteNow(_) => Ok(false),
         }
-    }
-
-    /// Whether the answer shows the product's handle. When it does not, the executor tells
-    /// the schema so ([`HandleNotAnswered`]) for the lines it runs there.
-    pub fn shows_handle(&self) -> bool {
-        self.shows_handle
     }
 
     /// `{"data":{"<root>":{<payload>}}}`, as the executor serializes it.

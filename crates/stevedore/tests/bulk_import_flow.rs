@@ -766,3 +766,46 @@ async fn bulk_lines_get_the_hosted_apis_refusals_and_tag_rules() {
         json!([{"title": "First"}, {"title": "Tagged"}])
     );
 }
+
+/// A document the direct path has no plan for (it selects `variants`) but whose answers show
+/// no handle lets taken handles get their numbers as the chunk writes, as the direct path does:
+/// a re-import completes with every product under a handle of its own.
+#[tokio::test]
+async fn a_document_without_handles_in_its_answers_numbers_taken_handles_at_the_flush() {
+    let server = TestServer::start_with(support::Options {
+        chunk_lines: 4,
+        ..Default::default()
+    })
+    .await;
+    let mutation = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id title variants(first: 1) { nodes { title } } } userErrors { field message } } }";
+    let lines: String = (0..12)
+        .map(|n| format!("{}\n", json!({"input": {"title": format!("Board {n}")}})))
+        .collect();
+    for _ in 0..2 {
+        let (operation, results) = server.import(&lines, mutation).await;
+        assert_eq!(operation["status"], "COMPLETED", "{operation}");
+        for result in results {
+            assert_eq!(
+                result["data"]["productCreate"]["userErrors"],
+                json!([]),
+                "{result}"
+            );
+        }
+    }
+    let products = server
+        .graphql("{ products(first: 100) { nodes { handle } } }", json!({}))
+        .await;
+    let handles: std::collections::BTreeSet<&str> = products["data"]["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["handle"].as_str().unwrap())
+        .collect();
+    let expected: std::collections::BTreeSet<String> =
+        (0..24).map(|n| format!("board-{n}")).collect();
+    assert_eq!(
+        handles,
+        expected.iter().map(String::as_str).collect(),
+        "{products}"
+    );
+}
