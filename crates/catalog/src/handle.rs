@@ -59,10 +59,12 @@ pub async fn is_taken(
 
 /// A handle split at its numeric tail, as the hosted API reads it to find the next free one:
 /// `board-41` is `board` and 41 (the next is `board-42`), `board` is `board` and 0 (the next is
-/// `board-1`). A tail too long for a number is part of the stem.
+/// `board-1`). A tail of more than 15 digits is part of the stem: counting on from it could
+/// run past what the database's integers hold.
 pub fn split_tail(handle: &str) -> (&str, u64) {
     if let Some((stem, digits)) = handle.rsplit_once('-') {
-        let is_number = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit());
+        let is_number =
+            (1..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit());
         if is_number && !stem.is_empty() {
             if let Ok(number) = digits.parse::<u64>() {
                 return (stem, number);
@@ -192,6 +194,14 @@ mod tests {
         assert_eq!(
             split_tail("sku-99999999999999999999999"),
             ("sku-99999999999999999999999", 0)
+        );
+        assert_eq!(
+            split_tail("sku-999999999999999"),
+            ("sku", 999_999_999_999_999)
+        );
+        assert_eq!(
+            split_tail("sku-1000000000000000"),
+            ("sku-1000000000000000", 0)
         );
     }
 }
