@@ -96,6 +96,14 @@ impl EmbeddedExecutor {
             push_error_line(&mut answer, message, line.number);
             Ok(SchemaInput::Refused(answer))
         };
+        // A line refused with errors of its own shape (`extensions`, `path`, …).
+        let refused_with = |errors: Vec<Value>| {
+            let response =
+                serde_json::to_vec(&serde_json::json!({ "errors": errors })).map_err(internal)?;
+            let mut answer = Vec::new();
+            push_result_line(&mut answer, &response, line.number);
+            Ok(SchemaInput::Refused(answer))
+        };
         let values: Map<String, Value> = match serde_json::from_slice::<Value>(line.text) {
             Ok(Value::Object(values)) => values,
             Ok(_) => return refused("Variables must be a JSON object."),
@@ -107,22 +115,14 @@ impl EmbeddedExecutor {
         }
         let problems = variables::check(&prepared.variables, &values, &self.types);
         if !problems.is_empty() {
-            let response =
-                serde_json::to_vec(&serde_json::json!({ "errors": problems })).map_err(internal)?;
-            let mut answer = Vec::new();
-            push_result_line(&mut answer, &response, line.number);
-            return Ok(SchemaInput::Refused(answer));
+            return refused_with(problems);
         }
         let variables = Variables::from_json(Value::Object(values));
         let operation = crate::cost::selected_operation(&prepared.document, None);
         if let Some(error) = operation.and_then(|(_, operation)| {
             crate::input_size::check(&operation.node, &variables, &self.types)
         }) {
-            let response =
-                serde_json::to_vec(&serde_json::json!({ "errors": [error] })).map_err(internal)?;
-            let mut answer = Vec::new();
-            push_result_line(&mut answer, &response, line.number);
-            return Ok(SchemaInput::Refused(answer));
+            return refused_with(vec![error]);
         }
         Ok(SchemaInput::Ready(variables))
     }
@@ -214,7 +214,14 @@ impl EmbeddedExecutor {
         let now = self.clock.now().timestamp_millis();
         let mut response = Vec::with_capacity(256);
         let answered = direct
-            .answer(transaction, work.claim.shop_id, fields, now, &mut response)
+            .answer(
+                transaction,
+                work.claim.shop_id,
+                fields,
+                now,
+                work.prepared.shows_handle,
+                &mut response,
+            )
             .await
             .map_err(|error| match error {
                 DirectError::Catalog(error) => database(error),

@@ -272,6 +272,11 @@ enum LiteralProblem<'a> {
 }
 
 impl LiteralProblem<'_> {
+    /// Whether the value checked does not fit as a whole (rather than something inside it).
+    fn is_of_the_value_itself(&self) -> bool {
+        matches!(self, LiteralProblem::Incompatible { inner_path, .. } if inner_path.is_empty())
+    }
+
     /// The problem as seen from the object (or list) holding it under `key` (or at a position).
     fn under(mut self, key: serde_json::Value) -> Self {
         let (LiteralProblem::Incompatible { inner_path, .. }
@@ -379,31 +384,27 @@ fn literal_problem<'a>(
         (Value::Null, _) => (!ty.nullable).then(incompatible),
         (Value::List(items), BaseType::List(item_type)) => {
             items.iter().enumerate().find_map(|(position, item)| {
-                match literal_problem(item, item_type, owner, argument, types)? {
-                    // An item that does not fit makes the whole argument's value invalid.
-                    LiteralProblem::Incompatible { inner_path, .. } if inner_path.is_empty() => {
-                        Some(incompatible())
-                    }
-                    // A problem inside an item is placed at the item.
-                    other => Some(other.under(json!(position))),
-                }
+                let problem = literal_problem(item, item_type, owner, argument, types)?;
+                // An item that does not fit makes the whole argument's value invalid; a problem
+                // inside an item is placed at the item.
+                Some(match problem.is_of_the_value_itself() {
+                    true => incompatible(),
+                    false => problem.under(json!(position)),
+                })
             })
         }
         // A single value where a list is expected stands for a list of one.
         (_, BaseType::List(item_type)) => literal_problem(value, item_type, owner, argument, types)
-            .map(|problem| match problem {
-                LiteralProblem::Incompatible { ref inner_path, .. } if inner_path.is_empty() => {
-                    incompatible()
-                }
-                other => other,
+            .map(|problem| match problem.is_of_the_value_itself() {
+                true => incompatible(),
+                false => problem,
             }),
         (_, BaseType::Named(name)) => {
             let name = name.as_str();
-            if let Some(fields) = types.inputs.get(name) {
+            if let Some((input_object, fields)) = types.inputs.get_key_value(name) {
                 let Value::Object(given) = value else {
                     return Some(incompatible());
                 };
-                let (input_object, _) = types.inputs.get_key_value(name)?;
                 let inside = Owner::InputObject(input_object.as_str());
                 for (key, field_value) in given {
                     let Some(field) = fields.iter().find(|field| field.name == key.as_str()) else {

@@ -86,21 +86,14 @@ pub struct DirectCreate {
     root_key: String,
     /// The payload's fields under their response keys, in the selection's order.
     payload: Vec<(String, PayloadField)>,
-    /// Whether the payload selects the product's handle.
-    shows_handle: bool,
 }
 
 impl DirectCreate {
     pub fn new(variable: String, root_key: String, payload: Vec<(String, PayloadField)>) -> Self {
-        let shows_handle = payload.iter().any(|(_, field)| {
-            matches!(field, PayloadField::Product(fields)
-                if fields.iter().any(|(_, field)| *field == ProductField::Handle))
-        });
         Self {
             variable,
             root_key,
             payload,
-            shows_handle,
         }
     }
 
@@ -131,20 +124,22 @@ impl DirectCreate {
     }
 
     /// Records the product of `fields` for the chunk's flush and appends the line's GraphQL
-    /// response object to `response`. `Ok(false)`: declined, nothing recorded or appended;
-    /// the executor must run the line.
+    /// response object to `response`. `shows_handle`: whether the operation's answers may
+    /// show a handle (the executor knows it for every document). `Ok(false)`: declined,
+    /// nothing recorded or appended; the executor must run the line.
     pub async fn answer(
         &self,
         chunk: &ChunkTransaction,
         shop: ShopId,
         fields: ProductFields,
         now: i64,
+        shows_handle: bool,
         response: &mut Vec<u8>,
     ) -> Result<bool, DirectError> {
         let Ok((row, handle_from)) = ProductRow::new_product(fields, now) else {
             return Ok(false);
         };
-        let handle = Handle::answered(handle_from, self.shows_handle);
+        let handle = Handle::answered(handle_from, shows_handle);
         let written = chunk
             .defer_product(shop, row, handle, |row| self.write_response(row, response))
             .await?;

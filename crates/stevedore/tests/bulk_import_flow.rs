@@ -767,11 +767,11 @@ async fn bulk_lines_get_the_hosted_apis_refusals_and_tag_rules() {
     );
 }
 
-/// A document the direct path has no plan for (it selects `variants`) but whose answers show
-/// no handle lets taken handles get their numbers as the chunk writes, as the direct path does:
-/// a re-import completes with every product under a handle of its own.
+/// A document the direct path has no plan for (it selects `variants`): a re-import completes
+/// with every product under a number of its own (that the numbers are given as the chunk
+/// writes is the executor's unit test's to show).
 #[tokio::test]
-async fn a_document_without_handles_in_its_answers_numbers_taken_handles_at_the_flush() {
+async fn reimporting_with_a_document_the_direct_path_does_not_plan_numbers_every_taken_handle() {
     let server = TestServer::start_with(support::Options {
         chunk_lines: 4,
         ..Default::default()

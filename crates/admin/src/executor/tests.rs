@@ -225,6 +225,39 @@ fn lines_the_direct_path_declines_are_answered_by_the_schema() {
     assert!(answered.contains("Title can't be blank"), "{answered}");
 }
 
+/// Whether a taken title handle can get its number as the chunk writes depends on whether the
+/// operation's answers may show the handle, for every document, not only the direct path's:
+/// neither document here has a direct plan (both select `variants`).
+#[test]
+fn taken_handles_are_numbered_at_the_flush_only_when_no_answer_shows_them() {
+    let without_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id variants(first: 1) { nodes { title } } } userErrors { field message } } }";
+    let with_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id handle variants(first: 1) { nodes { title } } } userErrors { field message } } }";
+    block_on(async {
+        for (document, written) in [
+            (without_handle, vec!["board", "board-1"]),
+            // The promised handle is wrong: the flush writes nothing, and the executor runs
+            // the chunk again line by line.
+            (with_handle, vec!["board"]),
+        ] {
+            let setup = setup().await;
+            sqlx::query(
+                "INSERT INTO products (shop_id, title, handle, created_at, updated_at)
+                 VALUES ($1, 'Board', 'board', 0, 0)",
+            )
+            .bind(setup.shop.0)
+            .execute(setup.executor.store.pool())
+            .await
+            .unwrap();
+            let prepared = setup.executor.prepare(document).unwrap();
+            assert!(prepared.direct.is_none());
+            let line = json!({"input": {"title": "Board"}}).to_string();
+            let (_, products, _) = run(&setup, &prepared, &writer(), &[line]).await;
+            let handles: Vec<&str> = products.iter().map(|p| p.handle.as_str()).collect();
+            assert_eq!(handles, written, "{document}");
+        }
+    });
+}
+
 #[test]
 fn a_token_without_write_products_gets_the_schemas_access_error() {
     let lines = vec![json!({"input": {"title": "Board"}}).to_string(); 2];

@@ -271,7 +271,7 @@ fn main() {
 }
 
 /// A server for one spec, with a token that has every scope.
-async fn server() -> TestServer {
+async fn fresh_server() -> TestServer {
     let server = TestServer::start().await;
     server
         .add_token("harry-test-heelo.myshopify.com", TOKEN, SCOPES)
@@ -303,7 +303,7 @@ async fn run_spec(spec: &Spec) -> Vec<(String, Outcome)> {
     if let Some(reason) = needs_recorded_data(&spec.capture) {
         return skip_all(reason);
     }
-    let server = server().await;
+    let server = fresh_server().await;
     let mut context = Context {
         spec,
         primary: None,
@@ -337,7 +337,7 @@ async fn run_spec(spec: &Spec) -> Vec<(String, Outcome)> {
         }
         let exchange = match target.get("proxyRequest") {
             Some(request) if target["isolatedProxy"] == true => {
-                send(&server_for_isolated().await, &context, request).await
+                send(&fresh_server().await, &context, request).await
             }
             Some(request) => send(&server, &context, request).await,
             None => match &primary {
@@ -362,10 +362,6 @@ async fn run_spec(spec: &Spec) -> Vec<(String, Outcome)> {
         outcomes.push((name, outcome));
     }
     outcomes
-}
-
-async fn server_for_isolated() -> TestServer {
-    server().await
 }
 
 /// Where request variables may take their values from.
