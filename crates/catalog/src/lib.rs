@@ -11,16 +11,23 @@ mod db;
 mod direct;
 mod error;
 mod handle;
+mod option;
 mod paging;
 mod pending;
 mod product;
+mod shape;
+mod sql;
+mod variant;
 
 pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
 pub use direct::{DirectCreate, DirectError, HandleNotAnswered, PayloadField, ProductField};
 pub use error::{CatalogError, CatalogResult};
 pub use pending::ProductIds;
+pub use option::{ProductOption, ProductOptionValue};
+pub use paging::Count;
 pub use product::{Product, ProductFields, ProductStatus};
+pub use variant::{InventoryItem, ProductVariant};
 
 use async_graphql::MergedObject;
 
@@ -41,7 +48,11 @@ pub async fn migrate(store: &stevedore_store::Store) -> Result<(), stevedore_sto
 
 /// Catalog fields of the Admin query root.
 #[derive(MergedObject, Default)]
-pub struct CatalogQuery(product::ProductQuery, collection::CollectionQuery);
+pub struct CatalogQuery(
+    product::ProductQuery,
+    variant::query::VariantQuery,
+    collection::CollectionQuery,
+);
 
 /// Catalog fields of the Admin mutation root.
 #[derive(MergedObject, Default)]

@@ -94,3 +94,51 @@ impl Window {
         connection
     }
 }
+
+impl Window {
+    /// The page of `items` (a whole list in display order, each keyed by `key_of`, ascending)
+    /// this window asks for: a connection over a list already in memory.
+    pub fn page_in_order<T: async_graphql::OutputType, F: Fn(&T) -> i64>(
+        &self,
+        mut items: Vec<T>,
+        key_of: F,
+    ) -> Connection<IdCursor, T> {
+        if self.reverse {
+            items.reverse();
+        }
+        let ascending = !self.reverse;
+        items.retain(|item| {
+            let key = key_of(item);
+            let beyond = |bound: i64| if ascending { key > bound } else { key < bound };
+            let short_of = |bound: i64| if ascending { key < bound } else { key > bound };
+            self.after.is_none_or(beyond) && self.before.is_none_or(short_of)
+        });
+        if !self.forward {
+            items.reverse();
+        }
+        self.page(items, key_of)
+    }
+}
+
+/// `CountPrecision`.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CountPrecision {
+    Exact,
+    AtLeast,
+}
+
+/// `Count`: how many there are, and whether that is exact.
+#[derive(async_graphql::SimpleObject, Debug, Clone)]
+pub struct Count {
+    count: i32,
+    precision: CountPrecision,
+}
+
+impl Count {
+    pub fn exact(count: usize) -> Self {
+        Self {
+            count: i32::try_from(count).unwrap_or(i32::MAX),
+            precision: CountPrecision::Exact,
+        }
+    }
+}

@@ -17,6 +17,7 @@
 
 use crate::error::{CatalogError, CatalogResult};
 use crate::handle::{split_tail, HandleTable};
+use crate::sql::push_placeholders;
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -143,6 +144,9 @@ pub(crate) async fn write(
             }
             Err(error) => return Err(error.into()),
         }
+        // Every product made without options has the default option, value and variant.
+        let ids: Vec<i64> = batch.iter().map(|recorded| recorded.row.id).collect();
+        crate::shape::insert_defaults(conn, &ids).await?;
     }
     Ok(Flushed::Written)
 }
@@ -293,23 +297,6 @@ async fn with_next_suffixes(
             })
         })
         .collect()
-}
-
-/// Appends `count` placeholders from number `first`, comma-separated (see
-/// [`insert_statement`] for why SQLite's are anonymous).
-fn push_placeholders(sql: &mut String, dialect: Dialect, first: usize, count: usize) {
-    for number in first..first + count {
-        if number > first {
-            sql.push(',');
-        }
-        match dialect {
-            Dialect::Sqlite => sql.push('?'),
-            Dialect::Postgres => {
-                sql.push('$');
-                sql.push_str(&number.to_string());
-            }
-        }
-    }
 }
 
 /// `INSERT … VALUES ($1, …), (…) ON CONFLICT (shop_id, handle) DO NOTHING` for `rows` rows: a

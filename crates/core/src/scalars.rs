@@ -85,3 +85,67 @@ impl ScalarType for Html {
         Value::String(self.0.clone())
     }
 }
+
+/// Reads a decimal amount as the hosted API takes one: a string (`"10"`, `"19.99"`) or a JSON
+/// number.
+fn parse_amount(value: &Value) -> Option<rust_decimal::Decimal> {
+    use std::str::FromStr;
+    match value {
+        Value::String(text) => rust_decimal::Decimal::from_str(text.trim()).ok(),
+        Value::Number(number) => rust_decimal::Decimal::from_str(&number.to_string())
+            .or_else(|_| rust_decimal::Decimal::from_scientific(&number.to_string()))
+            .ok(),
+        _ => None,
+    }
+}
+
+/// `Money`: an amount in the shop's currency, written with its two decimal places (`"19.90"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Money(pub rust_decimal::Decimal);
+
+impl Money {
+    /// The amount as the hosted API writes it: rounded half away from zero to two places.
+    pub fn text(&self) -> String {
+        let mut amount = self
+            .0
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        amount.rescale(2);
+        amount.to_string()
+    }
+
+    /// An amount stored as [`Money::text`] wrote it.
+    pub fn from_stored(text: &str) -> Self {
+        use std::str::FromStr;
+        Money(rust_decimal::Decimal::from_str(text).unwrap_or_default())
+    }
+}
+
+#[Scalar(name = "Money")]
+impl ScalarType for Money {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        parse_amount(&value)
+            .map(Money)
+            .ok_or_else(|| InputValueError::expected_type(value))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.text())
+    }
+}
+
+/// `Decimal`: an exact decimal number, as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        parse_amount(&value)
+            .map(Decimal)
+            .ok_or_else(|| InputValueError::expected_type(value))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.normalize().to_string())
+    }
+}

@@ -7,10 +7,10 @@
 //! - `query`: `product` / `products`, with the search syntax's `query:`.
 
 mod input;
-mod mutation;
+pub(crate) mod mutation;
 mod object;
 mod query;
-mod storage;
+pub(crate) mod storage;
 
 pub use input::{
     ProductCreateInput, ProductFields, ProductInput, ProductStatus, ProductUpdateInput,

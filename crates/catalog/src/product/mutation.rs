@@ -61,7 +61,7 @@ pub(crate) async fn create(
         {
             Deferral::Recorded(product) => {
                 return Ok(ProductCreatePayload {
-                    product: Some(Product(product)),
+                    product: Some(Product::from(product)),
                     user_errors: vec![],
                 })
             }
@@ -74,14 +74,14 @@ pub(crate) async fn create(
             async move {
                 // The common case costs one statement: the insert itself finds out whether the
                 // handle is free. Only a taken one costs the search for a free suffix.
-                if row.insert_if_handle_free(shop, conn).await? {
-                    return Ok(Created::Product(Box::new(row)));
+                if !row.insert_if_handle_free(shop, conn).await? {
+                    if handle_from == HandleFrom::Input {
+                        return Ok(Created::HandleTaken(written_handle));
+                    }
+                    let base = std::mem::take(&mut row.handle);
+                    row.insert_with_free_suffix(shop, conn, &base).await?;
                 }
-                if handle_from == HandleFrom::Input {
-                    return Ok(Created::HandleTaken(written_handle));
-                }
-                let base = std::mem::take(&mut row.handle);
-                row.insert_with_free_suffix(shop, conn, &base).await?;
+                crate::shape::insert_defaults(conn, &[row.id]).await?;
                 Ok(Created::Product(Box::new(row)))
             }
             .boxed()
@@ -89,7 +89,7 @@ pub(crate) async fn create(
         .await?;
     Ok(match created {
         Created::Product(row) => ProductCreatePayload {
-            product: Some(Product(*row)),
+            product: Some(Product::from(*row)),
             user_errors: vec![],
         },
         Created::HandleTaken(written) => ProductCreatePayload {
@@ -226,7 +226,7 @@ pub(crate) async fn update(
         .await?;
     match updated {
         Updated::Product(row) => Ok(ProductUpdatePayload {
-            product: Some(Product(*row)),
+            product: Some(Product::from(*row)),
             user_errors: vec![],
         }),
         Updated::Missing => missing(),

@@ -2,14 +2,22 @@
 //! payloads.
 
 use super::storage::ProductRow;
+use crate::db::CatalogDb;
+use crate::option::ProductOption;
+use crate::shape::Shape;
+use crate::variant::{MoneyV2, ProductVariant};
+use futures::FutureExt;
+use std::sync::Arc;
+use stevedore_core::scalars::Money;
+use crate::paging::Count;
 use super::ProductStatus;
 use crate::paging::{IdCursor, Window};
 use crate::UserError;
 use async_graphql::connection::Connection;
-use async_graphql::{InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use stevedore_core::clock::from_millis;
 use stevedore_core::scalars::{DateTime, Html, UnsignedInt64};
-use stevedore_core::{Gid, ProductId};
+use stevedore_core::ProductId;
 
 /// `SEO`.
 #[derive(SimpleObject, Clone, Debug)]
@@ -19,62 +27,113 @@ pub struct Seo {
     pub description: Option<String>,
 }
 
-/// `Product`.
+/// `Product`: its row, and its shape once a field has needed it (or the mutation that made it
+/// had it at hand).
 #[derive(Debug, Clone)]
-pub struct Product(pub(crate) ProductRow);
+pub struct Product {
+    pub(crate) row: ProductRow,
+    shape: Arc<tokio::sync::OnceCell<Arc<Shape>>>,
+}
+
+impl From<ProductRow> for Product {
+    fn from(row: ProductRow) -> Self {
+        Self {
+            row,
+            shape: Arc::default(),
+        }
+    }
+}
+
+impl Product {
+    /// A product whose shape is known already.
+    pub(crate) fn with_shape(row: ProductRow, shape: Arc<Shape>) -> Self {
+        Self {
+            row,
+            shape: Arc::new(tokio::sync::OnceCell::new_with(Some(shape))),
+        }
+    }
+
+    /// Its options and variants, read once per product object.
+    pub(crate) async fn shape(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<Shape>> {
+        let shape = self
+            .shape
+            .get_or_try_init(|| async {
+                let db = ctx.data::<CatalogDb>()?;
+                let (shop, id) = (super::mutation::shop(ctx)?, self.row.id);
+                let shape = db
+                    .read(move |conn| crate::shape::load(conn, shop, id).boxed())
+                    .await?;
+                Ok::<_, async_graphql::Error>(Arc::new(shape))
+            })
+            .await?;
+        Ok(shape.clone())
+    }
+}
 
 #[Object]
 impl Product {
     pub async fn id(&self) -> ID {
-        ID(ProductId(self.0.id).gid().to_string())
+        ID(ProductId(self.row.id).gid().to_string())
     }
     async fn legacy_resource_id(&self) -> UnsignedInt64 {
-        UnsignedInt64(self.0.id as u64)
+        UnsignedInt64(self.row.id as u64)
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.row.title
     }
     async fn handle(&self) -> &str {
-        &self.0.handle
+        &self.row.handle
     }
     async fn description_html(&self) -> Html {
-        Html(self.0.description_html.clone())
+        Html(self.row.description_html.clone())
     }
     async fn product_type(&self) -> &str {
-        &self.0.product_type
+        &self.row.product_type
     }
     async fn vendor(&self) -> &str {
-        &self.0.vendor
+        &self.row.vendor
     }
     async fn tags(&self) -> Vec<String> {
-        serde_json::from_str(&self.0.tags).unwrap_or_default()
+        serde_json::from_str(&self.row.tags).unwrap_or_default()
     }
     async fn status(&self) -> ProductStatus {
-        ProductStatus::from_stored(&self.0.status)
+        ProductStatus::from_stored(&self.row.status)
     }
     async fn template_suffix(&self) -> Option<&str> {
-        self.0.template_suffix.as_deref()
+        self.row.template_suffix.as_deref()
     }
     async fn is_gift_card(&self) -> bool {
-        self.0.gift_card != 0
+        self.row.gift_card != 0
     }
     async fn seo(&self) -> Seo {
         Seo {
-            title: self.0.seo_title.clone(),
-            description: self.0.seo_description.clone(),
+            title: self.row.seo_title.clone(),
+            description: self.row.seo_description.clone(),
         }
     }
     async fn created_at(&self) -> DateTime {
-        DateTime(from_millis(self.0.created_at))
+        DateTime(from_millis(self.row.created_at))
     }
     async fn updated_at(&self) -> DateTime {
-        DateTime(from_millis(self.0.updated_at))
+        DateTime(from_millis(self.row.updated_at))
     }
 
-    /// The product's variants. The embedded catalog keeps no options, so every product has
-    /// exactly the default variant the hosted API creates with it ("Default Title").
+    async fn options(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<ProductOption>> {
+        let shape = self.shape(ctx).await?;
+        let mut options = ProductOption::all(&shape);
+        if let Some(first) = first {
+            options.truncate(usize::try_from(first).unwrap_or(0));
+        }
+        Ok(options)
+    }
+
     async fn variants(
         &self,
+        ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -84,45 +143,78 @@ impl Product {
         // Nullable with a default, as in Shopify's schema: `$reverse: Boolean` may be left out.
         let reverse = reverse.unwrap_or(false);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
-        let id = self.0.id;
-        let in_window = window
-            .after
-            .is_none_or(|after| if reverse { id < after } else { id > after })
-            && window
-                .before
-                .is_none_or(|before| if reverse { id > before } else { id < before });
-        let variants = if in_window {
-            vec![ProductVariant { product_id: id }]
-        } else {
-            vec![]
-        };
-        Ok(window.page(variants, |variant| variant.product_id))
+        let shape = self.shape(ctx).await?;
+        Ok(window.page_in_order(ProductVariant::all(&shape), |variant| {
+            variant.index as i64 + 1
+        }))
     }
-}
 
-/// `ProductVariant`: the default variant of a product (its id mirrors the product's).
-#[derive(Debug, Clone)]
-pub struct ProductVariant {
-    product_id: i64,
-}
+    async fn variants_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Count> {
+        Ok(Count::exact(self.shape(ctx).await?.variants.len()))
+    }
 
-#[Object]
-impl ProductVariant {
-    async fn id(&self) -> ID {
-        ID(Gid::new("ProductVariant", self.product_id).to_string())
+    async fn has_only_default_variant(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.shape(ctx).await?.has_only_default_variant())
     }
-    async fn title(&self) -> &str {
-        "Default Title"
+
+    async fn has_out_of_stock_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let shape = self.shape(ctx).await?;
+        Ok(shape
+            .variants
+            .iter()
+            .any(|variant| variant.tracked != 0 && variant.inventory_quantity <= 0))
     }
-    async fn sku(&self) -> Option<String> {
+
+    /// The sum of the tracked variants' quantities.
+    async fn total_inventory(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let shape = self.shape(ctx).await?;
+        Ok(shape
+            .variants
+            .iter()
+            .filter(|variant| variant.tracked != 0)
+            .map(|variant| variant.inventory_quantity as i32)
+            .sum())
+    }
+
+    async fn tracks_inventory(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let shape = self.shape(ctx).await?;
+        Ok(shape.variants.iter().any(|variant| variant.tracked != 0))
+    }
+
+    async fn price_range_v2(&self, ctx: &Context<'_>) -> async_graphql::Result<PriceRange> {
+        let shape = self.shape(ctx).await?;
+        let prices = shape
+            .variants
+            .iter()
+            .map(|variant| Money::from_stored(&variant.price));
+        let min = prices.clone().min().unwrap_or_default();
+        let max = prices.max().unwrap_or_default();
+        Ok(PriceRange {
+            min_variant_price: MoneyV2::of(&min.text()),
+            max_variant_price: MoneyV2::of(&max.text()),
+        })
+    }
+
+    async fn published_at(&self) -> Option<DateTime> {
+        (self.row.status == "ACTIVE").then(|| DateTime(from_millis(self.row.created_at)))
+    }
+
+    /// The online store is not part of this catalog.
+    async fn online_store_url(&self) -> Option<String> {
         None
     }
-    async fn price(&self) -> &str {
-        "0.00"
+
+    async fn total_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(self.shape(ctx).await?.variants.len() as i32)
     }
-    async fn inventory_quantity(&self) -> i32 {
-        0
-    }
+}
+
+/// `ProductPriceRangeV2`.
+#[derive(SimpleObject)]
+#[graphql(name = "ProductPriceRangeV2")]
+pub struct PriceRange {
+    min_variant_price: MoneyV2,
+    max_variant_price: MoneyV2,
 }
 
 #[derive(SimpleObject)]

@@ -65,8 +65,8 @@ impl ProductQuery {
             })
             .await?;
         Ok(
-            window.page(rows.into_iter().map(Product).collect(), |product| {
-                product.0.id
+            window.page(rows.into_iter().map(Product::from).collect(), |product| {
+                product.row.id
             }),
         )
     }

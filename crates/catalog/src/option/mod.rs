@@ -1,0 +1,91 @@
+//! Product options and their values: the `ProductOption` and `ProductOptionValue` reads, and
+//! the `productOptions*` mutations.
+
+pub(crate) mod mutation;
+
+use crate::shape::Shape;
+use async_graphql::{Object, ID};
+use std::sync::Arc;
+use stevedore_core::Gid;
+
+/// `ProductOption`: option `index` of a product's shape.
+#[derive(Clone, Debug)]
+pub struct ProductOption {
+    pub(crate) shape: Arc<Shape>,
+    pub(crate) index: usize,
+}
+
+impl ProductOption {
+    fn option(&self) -> &crate::shape::ProductOption {
+        &self.shape.options[self.index]
+    }
+
+    /// Every option of `shape`, in order.
+    pub(crate) fn all(shape: &Arc<Shape>) -> Vec<Self> {
+        (0..shape.options.len())
+            .map(|index| Self {
+                shape: shape.clone(),
+                index,
+            })
+            .collect()
+    }
+}
+
+#[Object]
+impl ProductOption {
+    pub async fn id(&self) -> ID {
+        ID(Gid::new("ProductOption", self.option().id).to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.option().name
+    }
+    async fn position(&self) -> i32 {
+        self.index as i32 + 1
+    }
+    /// The names of the values some variant has, in order.
+    async fn values(&self) -> Vec<String> {
+        self.option()
+            .values
+            .iter()
+            .filter(|value| self.shape.value_has_variants(self.index, &value.name))
+            .map(|value| value.name.clone())
+            .collect()
+    }
+    async fn option_values(&self) -> Vec<ProductOptionValue> {
+        (0..self.option().values.len())
+            .map(|value| ProductOptionValue {
+                shape: self.shape.clone(),
+                option: self.index,
+                value,
+            })
+            .collect()
+    }
+}
+
+/// `ProductOptionValue`: value `value` of option `option` of a product's shape.
+#[derive(Clone, Debug)]
+pub struct ProductOptionValue {
+    pub(crate) shape: Arc<Shape>,
+    pub(crate) option: usize,
+    pub(crate) value: usize,
+}
+
+impl ProductOptionValue {
+    fn value(&self) -> &crate::shape::OptionValue {
+        &self.shape.options[self.option].values[self.value]
+    }
+}
+
+#[Object]
+impl ProductOptionValue {
+    pub async fn id(&self) -> ID {
+        ID(Gid::new("ProductOptionValue", self.value().id).to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.value().name
+    }
+    async fn has_variants(&self) -> bool {
+        self.shape
+            .value_has_variants(self.option, &self.value().name)
+    }
+}

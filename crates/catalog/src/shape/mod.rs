@@ -1,0 +1,203 @@
+//! A product's shape: its options (each with its values) and its variants. Every mutation of the
+//! product model (`productCreate` with options, `productSet`, `productVariantsBulk*`,
+//! `productOptions*`) changes the shape the same way: [`storage::load`] it, change it in memory
+//! with the rules below, and [`storage::save`] what changed. The rules live here once, whatever
+//! mutation asks.
+
+pub(crate) mod storage;
+
+pub(crate) use storage::{insert_defaults, load, load_many, save};
+
+/// The option every product without options of its own has, and its one value.
+pub(crate) const DEFAULT_OPTION: &str = "Title";
+pub(crate) const DEFAULT_VALUE: &str = "Default Title";
+
+/// The most options a product may have.
+pub(crate) const MAX_OPTIONS: usize = 3;
+/// The most variants a product may have.
+pub(crate) const MAX_VARIANTS: usize = 2048;
+/// The longest option name or option value name, in characters.
+pub(crate) const MAX_NAME_CHARS: usize = 255;
+
+/// An option value: `id` 0 until it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OptionValue {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+}
+
+/// An option with its values in order: `id` 0 until it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProductOption {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) values: Vec<OptionValue>,
+}
+
+impl ProductOption {
+    pub(crate) fn new(name: &str, values: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            id: 0,
+            name: name.to_owned(),
+            values: values
+                .into_iter()
+                .map(|name| OptionValue { id: 0, name })
+                .collect(),
+        }
+    }
+
+    /// The value named `name`, ignoring case as the hosted API matches value names.
+    pub(crate) fn value_named(&self, name: &str) -> Option<&OptionValue> {
+        self.values
+            .iter()
+            .find(|value| value.name.to_lowercase() == name.to_lowercase())
+    }
+}
+
+/// A variant's own attributes (its inventory item's included), as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct VariantRow {
+    pub(crate) id: i64,
+    pub(crate) product_id: i64,
+    pub(crate) position: i64,
+    pub(crate) option1: Option<String>,
+    pub(crate) option2: Option<String>,
+    pub(crate) option3: Option<String>,
+    pub(crate) price: String,
+    pub(crate) compare_at_price: Option<String>,
+    pub(crate) sku: Option<String>,
+    pub(crate) barcode: Option<String>,
+    pub(crate) taxable: i64,
+    pub(crate) inventory_policy: String,
+    pub(crate) inventory_quantity: i64,
+    pub(crate) tracked: i64,
+    pub(crate) requires_shipping: i64,
+    pub(crate) unit_cost: Option<String>,
+    pub(crate) weight: f64,
+    pub(crate) weight_unit: String,
+    pub(crate) tax_code: Option<String>,
+    pub(crate) requires_components: i64,
+    pub(crate) show_unit_price: i64,
+    pub(crate) unit_price_measurement: Option<String>,
+    pub(crate) country_code_of_origin: Option<String>,
+    pub(crate) province_code_of_origin: Option<String>,
+    pub(crate) harmonized_system_code: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl VariantRow {
+    /// A new variant of `product_id` with the hosted API's defaults, made at `now`.
+    pub(crate) fn new(product_id: i64, now: i64) -> Self {
+        Self {
+            id: 0,
+            product_id,
+            position: 0,
+            option1: None,
+            option2: None,
+            option3: None,
+            price: "0.00".to_owned(),
+            compare_at_price: None,
+            sku: None,
+            barcode: None,
+            taxable: 1,
+            inventory_policy: "DENY".to_owned(),
+            inventory_quantity: 0,
+            tracked: 0,
+            requires_shipping: 1,
+            unit_cost: None,
+            weight: 0.0,
+            weight_unit: "KILOGRAMS".to_owned(),
+            tax_code: None,
+            requires_components: 0,
+            show_unit_price: 0,
+            unit_price_measurement: None,
+            country_code_of_origin: None,
+            province_code_of_origin: None,
+            harmonized_system_code: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The names of its values, in the options' order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
+        [&self.option1, &self.option2, &self.option3]
+            .into_iter()
+            .map_while(|value| value.as_deref())
+    }
+
+    pub(crate) fn set_values(&mut self, values: &[String]) {
+        let mut values = values.iter().cloned();
+        self.option1 = values.next();
+        self.option2 = values.next();
+        self.option3 = values.next();
+    }
+
+    /// `title`: its values joined as the hosted API joins them.
+    pub(crate) fn title(&self) -> String {
+        self.values().collect::<Vec<_>>().join(" / ")
+    }
+}
+
+/// A product's options and variants, in their order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Shape {
+    pub(crate) product_id: i64,
+    pub(crate) options: Vec<ProductOption>,
+    pub(crate) variants: Vec<VariantRow>,
+}
+
+impl Shape {
+    /// The shape of a product made without options: the default option, value and variant.
+    pub(crate) fn default_for(product_id: i64, now: i64) -> Self {
+        let mut variant = VariantRow::new(product_id, now);
+        variant.set_values(&[DEFAULT_VALUE.to_owned()]);
+        Self {
+            product_id,
+            options: vec![ProductOption::new(
+                DEFAULT_OPTION,
+                [DEFAULT_VALUE.to_owned()],
+            )],
+            variants: vec![variant],
+        }
+    }
+
+    /// Whether the product has only the default variant of the default option.
+    pub(crate) fn has_only_default_variant(&self) -> bool {
+        self.options.len() == 1
+            && self.options[0].name == DEFAULT_OPTION
+            && self.options[0].values.len() == 1
+            && self.options[0].values[0].name == DEFAULT_VALUE
+            && self.variants.len() <= 1
+    }
+
+    /// Whether some variant has `value` of the option at `option_index`.
+    pub(crate) fn value_has_variants(&self, option_index: usize, value: &str) -> bool {
+        self.variants
+            .iter()
+            .any(|variant| variant.values().nth(option_index) == Some(value))
+    }
+
+    /// Drops the values no variant has, as the hosted API does when variants go.
+    pub(crate) fn drop_unused_values(&mut self) {
+        for index in 0..self.options.len() {
+            let used: Vec<bool> = self.options[index]
+                .values
+                .iter()
+                .map(|value| self.value_has_variants(index, &value.name))
+                .collect();
+            let mut used = used.into_iter();
+            self.options[index]
+                .values
+                .retain(|_| used.next().unwrap_or(true));
+        }
+    }
+
+    /// Numbers the variants 1, 2, … in their order.
+    pub(crate) fn renumber(&mut self) {
+        for (index, variant) in self.variants.iter_mut().enumerate() {
+            variant.position = index as i64 + 1;
+        }
+    }
+}
