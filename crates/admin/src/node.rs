@@ -3,7 +3,7 @@
 use crate::bulk::BulkOperationObject;
 use async_graphql::{Context, Interface, Object, ID};
 use std::sync::Arc;
-use stevedore_catalog::{CatalogDb, Collection, Product};
+use stevedore_catalog::{CatalogDb, Collection, InventoryItem, Product, ProductVariant};
 use stevedore_core::access::access_denied;
 use stevedore_core::OrInternal;
 use stevedore_core::{Gid, OperationId, Scopes, ShopId};
@@ -13,6 +13,8 @@ use stevedore_core::{Gid, OperationId, Scopes, ShopId};
 pub enum Node {
     BulkOperation(BulkOperationObject),
     Product(Product),
+    ProductVariant(ProductVariant),
+    InventoryItem(InventoryItem),
     Collection(Collection),
 }
 
@@ -22,7 +24,10 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
     let gid = Gid::parse(id).map_err(|error| async_graphql::Error::new(error.to_string()))?;
     let shop = *ctx.data::<ShopId>()?;
     let db = ctx.data::<CatalogDb>()?;
-    if matches!(gid.type_name.as_str(), "Product" | "Collection")
+    if matches!(
+        gid.type_name.as_str(),
+        "Product" | "ProductVariant" | "InventoryItem" | "Collection"
+    )
         && !ctx
             .data_opt::<Scopes>()
             .is_some_and(|scopes| scopes.allows("read_products"))
@@ -42,6 +47,12 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
         "Product" => stevedore_catalog::find_product(db, shop, gid.id)
             .await?
             .map(Node::Product),
+        "ProductVariant" => stevedore_catalog::find_variant(db, shop, gid.id)
+            .await?
+            .map(Node::ProductVariant),
+        "InventoryItem" => stevedore_catalog::find_variant(db, shop, gid.id)
+            .await?
+            .map(|variant| Node::InventoryItem(variant.item())),
         "Collection" => stevedore_catalog::find_collection(db, shop, gid.id)
             .await?
             .map(Node::Collection),

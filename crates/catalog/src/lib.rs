@@ -17,6 +17,7 @@ mod pending;
 mod product;
 mod shape;
 mod sql;
+mod user_errors;
 mod variant;
 
 pub use collection::{Collection, CollectionInput};
@@ -56,7 +57,11 @@ pub struct CatalogQuery(
 
 /// Catalog fields of the Admin mutation root.
 #[derive(MergedObject, Default)]
-pub struct CatalogMutation(product::ProductMutation, collection::CollectionMutation);
+pub struct CatalogMutation(
+    product::ProductMutation,
+    variant::mutation::VariantMutation,
+    collection::CollectionMutation,
+);
 
 /// `UserError`: a business-rule failure of a mutation, reported inside its payload.
 #[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq, Eq)]
@@ -89,4 +94,13 @@ pub async fn find_collection(
     id: i64,
 ) -> async_graphql::Result<Option<Collection>> {
     collection::find(db, shop, id).await
+}
+
+/// Reads a variant by global id, for `node(id:)`.
+pub async fn find_variant(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<ProductVariant>> {
+    variant::query::find(db, shop, id).await
 }

@@ -145,7 +145,14 @@ impl ScalarType for Decimal {
             .ok_or_else(|| InputValueError::expected_type(value))
     }
 
+    /// Written as the hosted API writes it: without trailing zeros, but with at least one
+    /// decimal place (`"10.0"`, `"19.99"`).
     fn to_value(&self) -> Value {
-        Value::String(self.0.normalize().to_string())
+        let normalized = self.0.normalize();
+        Value::String(if normalized.scale() == 0 {
+            format!("{normalized}.0")
+        } else {
+            normalized.to_string()
+        })
     }
 }

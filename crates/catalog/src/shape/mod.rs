@@ -4,6 +4,7 @@
 //! with the rules below, and [`storage::save`] what changed. The rules live here once, whatever
 //! mutation asks.
 
+pub(crate) mod rules;
 pub(crate) mod storage;
 
 pub(crate) use storage::{insert_defaults, load, load_many, save};
@@ -200,4 +201,74 @@ impl Shape {
             variant.position = index as i64 + 1;
         }
     }
+}
+
+/// A product's shape after a change, with the product's row (its `updated_at` moved).
+pub(crate) struct Changed<T> {
+    pub(crate) product: crate::product::ProductRow,
+    pub(crate) shape: std::sync::Arc<Shape>,
+    pub(crate) outcome: T,
+}
+
+/// What became of a change asked of a product's shape.
+pub(crate) enum Change<T, E> {
+    /// No such product.
+    NoProduct,
+    /// The rules refused it: nothing was written.
+    Refused(E),
+    Done(Changed<T>),
+}
+
+/// Loads product `product_id`'s shape, lets `change` work on it, and saves what it changed (in
+/// one transaction: the pool's own, or the bulk chunk's). `change` refusing leaves everything
+/// as it was.
+pub(crate) async fn change<T, E, F>(
+    db: &crate::CatalogDb,
+    shop: stevedore_core::ShopId,
+    product_id: i64,
+    now: i64,
+    change: F,
+) -> crate::CatalogResult<Change<T, E>>
+where
+    F: FnOnce(&mut Shape) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    use futures::FutureExt;
+    db.write(move |conn| {
+        async move {
+            let sql = format!(
+                "SELECT {} FROM products WHERE id = $1 AND shop_id = $2",
+                crate::product::storage::COLUMNS
+            );
+            let product: Option<crate::product::ProductRow> = sqlx::query_as(&sql)
+                .bind(product_id)
+                .bind(shop.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(mut product) = product else {
+                return Ok(Change::NoProduct);
+            };
+            let before = load(&mut *conn, shop, product_id).await?;
+            let mut after = before.clone();
+            let outcome = match change(&mut after) {
+                Ok(outcome) => outcome,
+                Err(refused) => return Ok(Change::Refused(refused)),
+            };
+            save(&mut *conn, shop, &before, &mut after, now).await?;
+            sqlx::query("UPDATE products SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(product_id)
+                .execute(&mut *conn)
+                .await?;
+            product.updated_at = now;
+            Ok(Change::Done(Changed {
+                product,
+                shape: std::sync::Arc::new(after),
+                outcome,
+            }))
+        }
+        .boxed()
+    })
+    .await
 }

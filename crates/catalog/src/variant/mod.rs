@@ -88,6 +88,11 @@ impl ProductVariant {
             .collect()
     }
 
+    /// Its inventory item.
+    pub fn item(&self) -> InventoryItem {
+        InventoryItem(self.clone())
+    }
+
     /// The variant of `shape` with id `id`.
     pub(crate) fn with_id(shape: &Arc<Shape>, id: i64) -> Option<Self> {
         let index = shape.variants.iter().position(|variant| variant.id == id)?;

@@ -86,7 +86,7 @@ impl VariantQuery {
     }
 
     /// An inventory item of this shop by id (each variant's item has the variant's id).
-    #[graphql(guard = "RequireScope::new(\"inventoryItem\", \"read_inventory\")")]
+    #[graphql(guard = "RequireScope::new(\"inventoryItem\", \"read_products\")")]
     async fn inventory_item(
         &self,
         ctx: &Context<'_>,

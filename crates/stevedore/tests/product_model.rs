@@ -1,0 +1,237 @@
+//! The product model through the Admin API: options with their values, variants with their
+//! prices and inventory items, and the mutations that change them, answered as the hosted API
+//! answers (the captures in `fixtures/catalog-captures` are the reference).
+
+mod support;
+
+use serde_json::{json, Value};
+use support::TestServer;
+
+const PRODUCT_SHAPE: &str = "id options { id name position values optionValues { id name hasVariants } }
+    variants(first: 50) { nodes { id title price compareAtPrice sku barcode taxable position
+      inventoryPolicy inventoryQuantity selectedOptions { name value }
+      inventoryItem { id tracked requiresShipping sku measurement { weight { unit value } } } } }
+    variantsCount { count precision } hasOnlyDefaultVariant totalInventory tracksInventory
+    priceRangeV2 { minVariantPrice { amount } maxVariantPrice { amount } }";
+
+async fn create(server: &TestServer, product: Value) -> Value {
+    let answer = server
+        .graphql(
+            &format!(
+                "mutation($product: ProductCreateInput!) {{ productCreate(product: $product) {{
+                    product {{ {PRODUCT_SHAPE} }} userErrors {{ field message }} }} }}"
+            ),
+            json!({ "product": product }),
+        )
+        .await;
+    assert_eq!(answer["data"]["productCreate"]["userErrors"], json!([]), "{answer}");
+    answer["data"]["productCreate"]["product"].clone()
+}
+
+async fn read(server: &TestServer, id: &Value) -> Value {
+    let answer = server
+        .graphql(
+            &format!("query($id: ID!) {{ product(id: $id) {{ {PRODUCT_SHAPE} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    answer["data"]["product"].clone()
+}
+
+fn titles(product: &Value) -> Vec<String> {
+    product["variants"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| variant["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_product_made_without_options_has_the_default_option_and_variant() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Board" })).await;
+    assert_eq!(product["options"][0]["name"], "Title");
+    assert_eq!(product["options"][0]["values"], json!(["Default Title"]));
+    assert_eq!(product["options"][0]["optionValues"][0]["hasVariants"], true);
+    let variant = &product["variants"]["nodes"][0];
+    assert_eq!(variant["title"], "Default Title");
+    assert_eq!(variant["price"], "0.00");
+    assert_eq!(variant["sku"], Value::Null);
+    assert_eq!(variant["taxable"], true);
+    assert_eq!(variant["inventoryPolicy"], "DENY");
+    assert_eq!(variant["position"], 1);
+    assert_eq!(
+        variant["selectedOptions"],
+        json!([{ "name": "Title", "value": "Default Title" }])
+    );
+    assert_eq!(variant["inventoryItem"]["tracked"], false);
+    assert_eq!(variant["inventoryItem"]["requiresShipping"], true);
+    assert_eq!(product["variantsCount"], json!({ "count": 1, "precision": "EXACT" }));
+    assert_eq!(product["hasOnlyDefaultVariant"], true);
+    assert_eq!(product["tracksInventory"], false);
+    assert_eq!(
+        product["priceRangeV2"]["minVariantPrice"]["amount"],
+        "0.0"
+    );
+    // The same product read back.
+    assert_eq!(read(&server, &product["id"]).await, product);
+}
+
+#[tokio::test]
+async fn variants_are_created_updated_reordered_and_deleted_in_bulk() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Shirt" })).await;
+    let created = server
+        .graphql(
+            &format!(
+                "mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {{
+                   productVariantsBulkCreate(productId: $id, variants: $variants) {{
+                     product {{ {PRODUCT_SHAPE} }}
+                     productVariants {{ id title price }}
+                     userErrors {{ field message code }} }} }}"
+            ),
+            json!({ "id": product["id"], "variants": [
+                { "optionValues": [{ "optionName": "Title", "name": "Small" }], "price": "10",
+                  "inventoryItem": { "sku": "S-1", "tracked": true } },
+                { "optionValues": [{ "optionName": "Title", "name": "Large" }], "price": "19.5",
+                  "compareAtPrice": "25" },
+            ]}),
+        )
+        .await;
+    let payload = &created["data"]["productVariantsBulkCreate"];
+    assert_eq!(payload["userErrors"], json!([]), "{created}");
+    // The default variant made way for the new ones (the DEFAULT strategy).
+    assert_eq!(titles(&payload["product"]), ["Small", "Large"]);
+    assert_eq!(payload["product"]["options"][0]["values"], json!(["Small", "Large"]));
+    assert_eq!(payload["productVariants"][1]["price"], "19.50");
+    assert_eq!(payload["product"]["tracksInventory"], true);
+    assert_eq!(payload["product"]["priceRangeV2"]["maxVariantPrice"]["amount"], "19.5");
+    let small = payload["productVariants"][0]["id"].clone();
+    let large = payload["productVariants"][1]["id"].clone();
+
+    let refused = server
+        .graphql(
+            "mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {
+               productVariantsBulkUpdate(productId: $id, variants: $variants) {
+                 product { id } productVariants { id } userErrors { field message code } } }",
+            json!({ "id": product["id"], "variants": [
+                { "id": small, "price": "12" },
+                { "id": large, "price": "-1" },
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        refused["data"]["productVariantsBulkUpdate"]["userErrors"],
+        json!([{ "field": ["variants", "1", "price"],
+                 "message": "Price must be greater than or equal to 0",
+                 "code": "GREATER_THAN_OR_EQUAL_TO" }])
+    );
+    // Nothing of a refused batch is written.
+    let unchanged = read(&server, &product["id"]).await;
+    assert_eq!(unchanged["variants"]["nodes"][0]["price"], "10.00");
+
+    let reordered = server
+        .graphql(
+            "mutation($id: ID!, $positions: [ProductVariantPositionInput!]!) {
+               productVariantsBulkReorder(productId: $id, positions: $positions) {
+                 product { variants(first: 5) { nodes { title position } } } userErrors { field message code } } }",
+            json!({ "id": product["id"], "positions": [{ "id": large, "position": 1 }] }),
+        )
+        .await;
+    assert_eq!(
+        reordered["data"]["productVariantsBulkReorder"]["product"]["variants"]["nodes"],
+        json!([{ "title": "Large", "position": 1 }, { "title": "Small", "position": 2 }])
+    );
+
+    let deleted = server
+        .graphql(
+            "mutation($id: ID!, $ids: [ID!]!) {
+               productVariantsBulkDelete(productId: $id, variantsIds: $ids) {
+                 product { variants(first: 5) { nodes { title position } } } userErrors { field message code } } }",
+            json!({ "id": product["id"], "ids": [large, "gid://shopify/ProductVariant/999999"] }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["productVariantsBulkDelete"],
+        json!({ "product": null, "userErrors": [{ "field": ["variantsIds", "1"],
+            "message": "At least one variant does not belong to the product",
+            "code": "AT_LEAST_ONE_VARIANT_DOES_NOT_BELONG_TO_THE_PRODUCT" }] })
+    );
+    let deleted = server
+        .graphql(
+            "mutation($id: ID!, $ids: [ID!]!) {
+               productVariantsBulkDelete(productId: $id, variantsIds: $ids) {
+                 product { variants(first: 5) { nodes { title position } } } userErrors { field message code } } }",
+            json!({ "id": product["id"], "ids": [large] }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["productVariantsBulkDelete"]["product"]["variants"]["nodes"],
+        json!([{ "title": "Small", "position": 1 }])
+    );
+}
+
+#[tokio::test]
+async fn a_variant_input_naming_an_option_the_product_lacks_is_refused_whole() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Mug" })).await;
+    let answer = server
+        .graphql(
+            "mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {
+               productVariantsBulkCreate(productId: $id, variants: $variants) {
+                 product { id } productVariants { id } userErrors { field message code } } }",
+            json!({ "id": product["id"], "variants": [
+                { "optionValues": [{ "optionName": "Title", "name": "Blue" }] },
+                { "optionValues": [{ "optionName": "Color", "name": "Red" }] },
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productVariantsBulkCreate"],
+        json!({ "product": null, "productVariants": [], "userErrors": [{
+            "field": ["variants", "1", "optionValues", "0"],
+            "message": "Option does not exist", "code": "INVALID_INPUT" }] })
+    );
+    assert_eq!(titles(&read(&server, &product["id"]).await), ["Default Title"]);
+}
+
+#[tokio::test]
+async fn variants_and_inventory_items_are_read_by_id_and_by_sku() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Cap" })).await;
+    let variant = product["variants"]["nodes"][0].clone();
+    server
+        .graphql(
+            "mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {
+               productVariantsBulkUpdate(productId: $id, variants: $variants) { userErrors { message } } }",
+            json!({ "id": product["id"], "variants": [
+                { "id": variant["id"], "barcode": "123", "inventoryItem": { "sku": "CAP-1",
+                  "measurement": { "weight": { "value": 0.25, "unit": "GRAMS" } } } },
+            ]}),
+        )
+        .await;
+    let answer = server
+        .graphql(
+            "query($id: ID!, $item: ID!) {
+               productVariant(id: $id) { sku barcode displayName product { id } }
+               inventoryItem(id: $item) { sku measurement { weight { unit value } } variant { id } }
+               productVariants(first: 5, query: \"sku:CAP-1\") { nodes { id } }
+               productVariantsCount(query: \"sku:CAP-1\") { count }
+               node(id: $id) { ... on ProductVariant { title } } }",
+            json!({ "id": variant["id"], "item": variant["inventoryItem"]["id"] }),
+        )
+        .await;
+    let data = &answer["data"];
+    assert_eq!(data["productVariant"]["sku"], "CAP-1", "{answer}");
+    assert_eq!(data["productVariant"]["displayName"], "Cap - Default Title");
+    assert_eq!(data["productVariant"]["product"]["id"], product["id"]);
+    assert_eq!(
+        data["inventoryItem"]["measurement"]["weight"],
+        json!({ "unit": "GRAMS", "value": 0.25 })
+    );
+    assert_eq!(data["inventoryItem"]["variant"]["id"], variant["id"]);
+    assert_eq!(data["productVariants"]["nodes"], json!([{ "id": variant["id"] }]));
+    assert_eq!(data["productVariantsCount"]["count"], 1);
+    assert_eq!(data["node"]["title"], "Default Title");
+}
