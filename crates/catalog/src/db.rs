@@ -292,6 +292,41 @@ impl CatalogDb {
         }
     }
 
+    /// Runs `work` as one unit: everything it writes commits together, or (when it returns an
+    /// error, or `keep` says no to its value) nothing does. On the pool the unit gets a
+    /// transaction of its own, used by every write `work` makes through the `CatalogDb` it is
+    /// given; in a bulk chunk it is the line itself, which the executor commits or undoes.
+    pub(crate) async fn atomically<T, F, Fut>(
+        &self,
+        keep: impl FnOnce(&T) -> bool,
+        work: F,
+    ) -> async_graphql::Result<T>
+    where
+        F: FnOnce(CatalogDb) -> Fut,
+        Fut: std::future::Future<Output = async_graphql::Result<T>>,
+    {
+        match self {
+            CatalogDb::Chunk(_) => work(self.clone()).await,
+            CatalogDb::Pool(store) => {
+                let unit = ChunkTransaction::new(
+                    store.clone(),
+                    ChunkWrites::Immediate,
+                    ProductIds::default(),
+                );
+                let outcome = work(CatalogDb::Chunk(unit.clone())).await;
+                let kept = outcome.as_ref().is_ok_and(keep);
+                if kept {
+                    if let Some(transaction) = unit.finish().await? {
+                        transaction.commit().await.map_err(CatalogError::from)?;
+                    }
+                } else if let Some(transaction) = unit.abandon().await {
+                    transaction.rollback().await.map_err(CatalogError::from)?;
+                }
+                outcome
+            }
+        }
+    }
+
     /// Runs a read on a connection (the chunk's, inside a bulk line, to see its own writes).
     pub async fn read<T, F>(&self, work: F) -> CatalogResult<T>
     where

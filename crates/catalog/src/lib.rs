@@ -51,6 +51,7 @@ pub async fn migrate(store: &stevedore_store::Store) -> Result<(), stevedore_sto
 #[derive(MergedObject, Default)]
 pub struct CatalogQuery(
     product::ProductQuery,
+    product::operation::ProductOperationQuery,
     variant::query::VariantQuery,
     collection::CollectionQuery,
 );
@@ -59,6 +60,7 @@ pub struct CatalogQuery(
 #[derive(MergedObject, Default)]
 pub struct CatalogMutation(
     product::ProductMutation,
+    product::set::ProductSetMutation,
     variant::mutation::VariantMutation,
     collection::CollectionMutation,
 );

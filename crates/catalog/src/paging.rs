@@ -135,6 +135,13 @@ pub struct Count {
 }
 
 impl Count {
+    pub fn at_least(count: usize) -> Self {
+        Self {
+            count: i32::try_from(count).unwrap_or(i32::MAX),
+            precision: CountPrecision::AtLeast,
+        }
+    }
+
     pub fn exact(count: usize) -> Self {
         Self {
             count: i32::try_from(count).unwrap_or(i32::MAX),

@@ -235,3 +235,130 @@ async fn variants_and_inventory_items_are_read_by_id_and_by_sku() {
     assert_eq!(data["productVariantsCount"]["count"], 1);
     assert_eq!(data["node"]["title"], "Default Title");
 }
+
+const SET: &str = "mutation($input: ProductSetInput!, $identifier: ProductSetIdentifiers, $synchronous: Boolean!) {
+  productSet(input: $input, identifier: $identifier, synchronous: $synchronous) {
+    product { id title handle options { name values } variants(first: 10) { nodes { id title sku price compareAtPrice
+      inventoryQuantity inventoryPolicy inventoryItem { tracked measurement { weight { unit value } } } } } totalInventory }
+    productSetOperation { id status }
+    userErrors { field message code } } }";
+
+fn shirt(sizes: &[&str]) -> Value {
+    json!({
+        "title": "Shirt", "vendor": "Acme", "tags": ["b", "a"],
+        "productOptions": [
+            { "name": "Size", "position": 1, "values": sizes.iter().map(|s| json!({ "name": s })).collect::<Vec<_>>() },
+            { "name": "Color", "position": 2, "values": [{ "name": "Red" }] },
+        ],
+        "variants": sizes.iter().map(|size| json!({
+            "optionValues": [{ "optionName": "Size", "name": size }, { "optionName": "Color", "name": "Red" }],
+            "sku": format!("SHIRT-{size}"), "price": "20", "compareAtPrice": "25.5",
+            "inventoryPolicy": "CONTINUE",
+            "inventoryQuantities": [{ "locationId": "gid://shopify/Location/1", "name": "available", "quantity": 3 }],
+            "inventoryItem": { "tracked": true, "measurement": { "weight": { "value": 0.5, "unit": "KILOGRAMS" } } },
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test]
+async fn product_set_creates_a_whole_product_and_brings_it_to_a_new_state() {
+    let server = TestServer::start().await;
+    let created = server
+        .graphql(SET, json!({ "input": shirt(&["S", "M"]), "synchronous": true }))
+        .await;
+    let payload = &created["data"]["productSet"];
+    assert_eq!(payload["userErrors"], json!([]), "{created}");
+    let product = &payload["product"];
+    assert_eq!(product["options"], json!([
+        { "name": "Size", "values": ["S", "M"] }, { "name": "Color", "values": ["Red"] }
+    ]));
+    assert_eq!(titles(product), ["S / Red", "M / Red"]);
+    let small = &product["variants"]["nodes"][0];
+    assert_eq!(small["sku"], "SHIRT-S");
+    assert_eq!(small["price"], "20.00");
+    assert_eq!(small["compareAtPrice"], "25.50");
+    assert_eq!(small["inventoryQuantity"], 3);
+    assert_eq!(small["inventoryPolicy"], "CONTINUE");
+    assert_eq!(small["inventoryItem"]["measurement"]["weight"]["value"], 0.5);
+    assert_eq!(product["totalInventory"], 6);
+
+    // The same product again, by id: M goes, L comes, S keeps its id.
+    let mut input = shirt(&["S", "L"]);
+    input["variants"][0]["id"] = small["id"].clone();
+    let updated = server
+        .graphql(
+            SET,
+            json!({ "input": input, "identifier": { "id": product["id"] }, "synchronous": true }),
+        )
+        .await;
+    let payload = &updated["data"]["productSet"];
+    assert_eq!(payload["userErrors"], json!([]), "{updated}");
+    assert_eq!(payload["product"]["id"], product["id"]);
+    assert_eq!(titles(&payload["product"]), ["S / Red", "L / Red"]);
+    assert_eq!(payload["product"]["variants"]["nodes"][0]["id"], small["id"]);
+    assert_eq!(titles(&read(&server, &product["id"]).await), ["S / Red", "L / Red"]);
+}
+
+#[tokio::test]
+async fn product_set_refuses_an_input_whole_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let mut input = shirt(&["S", "M"]);
+    input["variants"][1]["optionValues"][0]["name"] = json!("S");
+    input["variants"][0]["inventoryItem"]["cost"] = json!("-1");
+    let answer = server
+        .graphql(SET, json!({ "input": input, "synchronous": true }))
+        .await;
+    assert_eq!(
+        answer["data"]["productSet"]["userErrors"],
+        json!([
+            { "field": ["input", "variants", "0", "inventoryItem", "cost"],
+              "message": "Cost per item must be greater than or equal to 0", "code": "INVALID_VARIANT" },
+            { "field": ["input", "variants", "1"],
+              "message": "The variant 'S / Red' already exists. Please change at least one option value.", "code": null },
+        ]),
+        "{answer}"
+    );
+    assert_eq!(answer["data"]["productSet"]["product"], Value::Null);
+    let count = server
+        .graphql("{ productsCount { count } }", json!({}))
+        .await;
+    assert_eq!(count["data"]["productsCount"]["count"], 0, "{count}");
+
+    let options_only = server
+        .graphql(
+            SET,
+            json!({ "input": { "title": "T", "productOptions": [{ "name": "Size", "values": [{ "name": "S" }] }] },
+                    "synchronous": true }),
+        )
+        .await;
+    assert_eq!(
+        options_only["data"]["productSet"]["userErrors"],
+        json!([{ "field": ["input", "variants"],
+                 "message": "Variants input is required when updating product options", "code": null }])
+    );
+}
+
+#[tokio::test]
+async fn an_asynchronous_product_set_is_read_back_as_a_finished_operation() {
+    let server = TestServer::start().await;
+    let answer = server
+        .graphql(SET, json!({ "input": { "title": "Later" }, "synchronous": false }))
+        .await;
+    let payload = &answer["data"]["productSet"];
+    assert_eq!(payload["product"], Value::Null, "{answer}");
+    assert_eq!(payload["productSetOperation"]["status"], "CREATED");
+    let read = server
+        .graphql(
+            "query($id: ID!) { productOperation(id: $id) { __typename status
+               ... on ProductSetOperation { product { title handle variantsCount { count } } userErrors { message } } } }",
+            json!({ "id": payload["productSetOperation"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["productOperation"],
+        json!({ "__typename": "ProductSetOperation", "status": "COMPLETE",
+                "product": { "title": "Later", "handle": "later", "variantsCount": { "count": 1 } },
+                "userErrors": [] }),
+        "{read}"
+    );
+}

@@ -72,6 +72,18 @@ CREATE TABLE metafields (
     UNIQUE (shop_id, owner_type, owner_id, namespace, key)
 );
 
+-- Product mutations asked to run in the background (`productSet` with `synchronous: false`):
+-- what they came to, for `productOperation(id:)`.
+CREATE TABLE product_operations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    shop_id INTEGER NOT NULL REFERENCES shops (id),
+    kind TEXT NOT NULL,
+    product_id INTEGER,
+    -- The user errors, as the JSON list the payload shows.
+    user_errors TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL
+);
+
 -- Products made before this migration get the default option, value and variant.
 INSERT INTO product_options (shop_id, product_id, name, position)
 SELECT shop_id, id, 'Title', 1 FROM products;

@@ -4,7 +4,7 @@
 pub(crate) mod mutation;
 
 use crate::shape::Shape;
-use async_graphql::{Object, ID};
+use async_graphql::{InputObject, Object, ID};
 use std::sync::Arc;
 use stevedore_core::Gid;
 
@@ -88,4 +88,48 @@ impl ProductOptionValue {
         self.shape
             .value_has_variants(self.option, &self.value().name)
     }
+}
+
+/// `OptionValueCreateInput`.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct OptionValueCreateInput {
+    pub name: Option<String>,
+    pub linked_metafield_value: Option<String>,
+}
+
+/// `OptionCreateInput`.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct OptionCreateInput {
+    pub name: Option<String>,
+    pub position: Option<i32>,
+    pub values: Option<Vec<OptionValueCreateInput>>,
+}
+
+/// The sequence that joins a variant's values into its title, which no name may contain.
+pub(crate) const NAME_DELIMITER: &str = " / ";
+
+/// The options `inputs` ask for, in their positions' order (those without one keep their
+/// place after those with one), each with its values; a variant of the first value of each is
+/// made by the caller.
+pub(crate) fn ordered_options(inputs: &[OptionCreateInput]) -> Vec<crate::shape::ProductOption> {
+    let mut indexed: Vec<(usize, &OptionCreateInput)> = inputs.iter().enumerate().collect();
+    indexed.sort_by_key(|(index, input)| (input.position.map_or(i64::MAX, i64::from), *index));
+    indexed
+        .into_iter()
+        .map(|(_, input)| {
+            crate::shape::ProductOption::new(
+                input.name.as_deref().unwrap_or_default(),
+                input
+                    .values
+                    .iter()
+                    .flatten()
+                    .filter_map(|value| value.name.clone()),
+            )
+        })
+        .collect()
+}
+
+/// Whether an option or value name contains the title delimiter.
+pub(crate) fn has_delimiter(name: &str) -> bool {
+    name.contains(NAME_DELIMITER)
 }

@@ -5,7 +5,7 @@ use crate::UserError;
 use async_graphql::{Enum, InputObject, ID};
 
 /// The longest title, vendor, product type or tag, in characters.
-const MAX_TEXT_CHARS: usize = 255;
+pub(crate) const MAX_TEXT_CHARS: usize = 255;
 
 /// `ProductStatus`.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -64,11 +64,15 @@ pub struct ProductFields {
     pub(crate) template_suffix: Option<String>,
     pub(crate) gift_card: Option<bool>,
     pub(crate) seo: Option<SeoInput>,
+    /// Options to make the product with (its one variant has the first value of each). A
+    /// bulk line's direct read does not take them: such a line goes to the executor.
+    #[serde(skip)]
+    pub(crate) product_options: Option<Vec<crate::option::OptionCreateInput>>,
 }
 
 /// The three product input types share their attributes; only the presence of `id` differs.
 macro_rules! product_input {
-    ($(#[$doc:meta])* $name:ident $(, $id:ident)?) => {
+    ($(#[$doc:meta])* $name:ident $(, $id:ident)? $(; $options:ident)?) => {
         $(#[$doc])*
         #[derive(InputObject, Clone, Debug, Default)]
         pub struct $name {
@@ -83,6 +87,7 @@ macro_rules! product_input {
             pub template_suffix: Option<String>,
             pub gift_card: Option<bool>,
             pub seo: Option<SeoInput>,
+            $(pub $options: Option<Vec<crate::option::OptionCreateInput>>,)?
         }
 
         impl From<$name> for ProductFields {
@@ -100,6 +105,7 @@ macro_rules! product_input {
                     template_suffix: input.template_suffix,
                     gift_card: input.gift_card,
                     seo: input.seo,
+                    $($options: input.$options,)?
                     ..ProductFields::default()
                 }
             }
@@ -113,7 +119,7 @@ product_input!(
 );
 product_input!(
     /// `ProductCreateInput`: the `product:` argument of `productCreate`.
-    ProductCreateInput
+    ProductCreateInput; product_options
 );
 product_input!(
     /// `ProductUpdateInput`: the `product:` argument of `productUpdate`.
@@ -144,6 +150,12 @@ pub(crate) fn validate(fields: &ProductFields, creating: bool) -> Vec<UserError>
     let mut errors: Vec<UserError> = validate_title(fields.title.as_deref(), creating)
         .into_iter()
         .collect();
+    if too_long(&fields.handle) {
+        errors.push(UserError::new(
+            &["handle"],
+            format!("Handle is too long (maximum is {MAX_TEXT_CHARS} characters)"),
+        ));
+    }
     if too_long(&fields.vendor) {
         errors.push(UserError::new(
             &["vendor"],

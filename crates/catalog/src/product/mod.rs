@@ -9,7 +9,9 @@
 mod input;
 pub(crate) mod mutation;
 mod object;
+pub(crate) mod operation;
 mod query;
+pub(crate) mod set;
 pub(crate) mod storage;
 
 pub use input::{
@@ -20,6 +22,7 @@ pub use object::{
     Product, ProductCreatePayload, ProductDeleteInput, ProductDeletePayload, ProductUpdatePayload,
 };
 pub use query::ProductQuery;
+pub use set::ProductSetInput;
 pub(crate) use storage::{bind_row, find, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 
 /// The access scope product mutations need.

@@ -13,6 +13,7 @@ use crate::db::{CatalogDb, Deferral};
 use crate::direct::HandleNotAnswered;
 use crate::handle::{unique_handle, HandleTable};
 use crate::pending::Handle;
+use crate::shape::Shape;
 use crate::UserError;
 use async_graphql::{Context, Object, ID};
 use futures::FutureExt;
@@ -36,6 +37,7 @@ pub(crate) async fn create(
     fields: ProductFields,
     now: i64,
     handle_answered: bool,
+    planned: Option<Shape>,
 ) -> async_graphql::Result<ProductCreatePayload> {
     let written_handle = fields.handle.clone().unwrap_or_default();
     let (row, handle_from) = match ProductRow::new_product(fields, now) {
@@ -50,7 +52,9 @@ pub(crate) async fn create(
     // A bulk chunk records the row and writes it later with its neighbours (the `pending`
     // module); the id is all it needs now.
     let mut row = match db {
-        CatalogDb::Chunk(chunk) => match chunk
+        // A product with a shape of its own is written at once (a recorded one gets the
+        // default shape at the flush).
+        CatalogDb::Chunk(chunk) if planned.is_none() => match chunk
             .defer_product(
                 shop,
                 row,
@@ -67,7 +71,7 @@ pub(crate) async fn create(
             }
             Deferral::WriteNow(row) => *row,
         },
-        CatalogDb::Pool(_) => row,
+        _ => row,
     };
     let created = db
         .write(move |conn| {
@@ -81,15 +85,28 @@ pub(crate) async fn create(
                     let base = std::mem::take(&mut row.handle);
                     row.insert_with_free_suffix(shop, conn, &base).await?;
                 }
-                crate::shape::insert_defaults(conn, &[row.id]).await?;
-                Ok(Created::Product(Box::new(row)))
+                let shape = match planned {
+                    Some(mut shape) => {
+                        shape.product_id = row.id;
+                        crate::shape::save(conn, shop, &Shape::default(), &mut shape, now).await?;
+                        Some(std::sync::Arc::new(shape))
+                    }
+                    None => {
+                        crate::shape::insert_defaults(conn, &[row.id]).await?;
+                        None
+                    }
+                };
+                Ok(Created::Product(Box::new(row), shape))
             }
             .boxed()
         })
         .await?;
     Ok(match created {
-        Created::Product(row) => ProductCreatePayload {
-            product: Some(Product::from(*row)),
+        Created::Product(row, shape) => ProductCreatePayload {
+            product: Some(match shape {
+                Some(shape) => Product::with_shape(*row, shape),
+                None => Product::from(*row),
+            }),
             user_errors: vec![],
         },
         Created::HandleTaken(written) => ProductCreatePayload {
@@ -255,15 +272,38 @@ impl ProductMutation {
         product: Option<ProductCreateInput>,
     ) -> async_graphql::Result<Option<ProductCreatePayload>> {
         nullable(async move {
-            let fields = one_of("productCreate", input, product)?;
+            let mut fields = one_of("productCreate", input, product)?;
+            let now = now_millis(ctx)?;
+            let planned = match fields.product_options.take() {
+                Some(options) if !options.is_empty() => {
+                    let named = |name: &Option<String>| {
+                        name.as_deref().is_some_and(crate::option::has_delimiter)
+                    };
+                    let delimited = options.iter().any(|option| {
+                        named(&option.name) || option.values.iter().flatten().any(|v| named(&v.name))
+                    });
+                    if delimited {
+                        return Ok(ProductCreatePayload {
+                            product: None,
+                            user_errors: vec![UserError::new(
+                                &["options"],
+                                "Name cannot contain the character sequence \" / \"",
+                            )],
+                        });
+                    }
+                    Some(Shape::with_options(crate::option::ordered_options(&options), now))
+                }
+                _ => None,
+            };
             create(
                 ctx.data::<CatalogDb>()?,
                 shop(ctx)?,
                 fields,
-                now_millis(ctx)?,
+                now,
                 // Unless told otherwise, the answer may show the handle (`handle`, or anything
                 // made from it).
                 ctx.data_opt::<HandleNotAnswered>().is_none(),
+                planned,
             )
             .await
         })

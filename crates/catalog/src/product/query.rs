@@ -4,7 +4,7 @@ use super::mutation::shop;
 use super::storage::{find, ProductRow, COLUMNS};
 use super::Product;
 use crate::db::CatalogDb;
-use crate::paging::{IdCursor, Window};
+use crate::paging::{Count, IdCursor, Window};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use futures::FutureExt;
@@ -69,6 +69,43 @@ impl ProductQuery {
                 product.row.id
             }),
         )
+    }
+
+    /// How many products the `query` matches, counted up to `limit` (10,000 unless given; a
+    /// null limit counts them all): past it the count is the limit, `AT_LEAST`.
+    #[graphql(guard = "RequireScope::new(\"productsCount\", \"read_products\")")]
+    async fn products_count(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        #[graphql(default = 10000)] limit: Option<i32>,
+    ) -> async_graphql::Result<Count> {
+        let shop = shop(ctx)?;
+        let (filter, values) = product_filter(query.as_deref(), 3);
+        let limit = limit.map_or(i64::MAX, i64::from);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM products WHERE shop_id = $1 AND {filter} LIMIT $2) AS counted"
+        );
+        let counted = ctx
+            .data::<CatalogDb>()?
+            .read(move |conn| {
+                async move {
+                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+                        .bind(shop.0)
+                        .bind(limit.saturating_add(1));
+                    for value in values {
+                        query = query.bind(value);
+                    }
+                    Ok(query.fetch_one(conn).await?)
+                }
+                .boxed()
+            })
+            .await?;
+        Ok(if counted > limit {
+            Count::at_least(limit as usize)
+        } else {
+            Count::exact(counted as usize)
+        })
     }
 }
 

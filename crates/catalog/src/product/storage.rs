@@ -42,7 +42,8 @@ pub(crate) async fn find(
 }
 
 pub(crate) enum Created {
-    Product(Box<ProductRow>),
+    /// Written, with its shape when it was not the default one.
+    Product(Box<ProductRow>, Option<std::sync::Arc<crate::shape::Shape>>),
     HandleTaken(String),
 }
 

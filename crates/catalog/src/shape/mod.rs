@@ -164,6 +164,21 @@ impl Shape {
         }
     }
 
+    /// A new product's shape with `options`, and its one variant: the first value of each.
+    pub(crate) fn with_options(options: Vec<ProductOption>, now: i64) -> Self {
+        let mut variant = VariantRow::new(0, now);
+        let firsts: Vec<String> = options
+            .iter()
+            .filter_map(|option| option.values.first().map(|value| value.name.clone()))
+            .collect();
+        variant.set_values(&firsts);
+        Self {
+            product_id: 0,
+            options,
+            variants: vec![variant],
+        }
+    }
+
     /// Whether the product has only the default variant of the default option.
     pub(crate) fn has_only_default_variant(&self) -> bool {
         self.options.len() == 1

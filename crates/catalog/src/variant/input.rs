@@ -50,6 +50,39 @@ pub struct InventoryLevelInput {
     pub location_id: ID,
 }
 
+/// `ProductSetInventoryInput`: a quantity of `productSet`'s, named (`available`, `on_hand`).
+#[derive(InputObject, Clone, Debug)]
+pub struct ProductSetInventoryInput {
+    pub location_id: ID,
+    pub name: String,
+    pub quantity: i32,
+}
+
+/// A variant's quantities as an input gives them, whichever type carried them.
+pub(crate) trait Quantities {
+    /// The variant's quantity: what is available (on hand where nothing is said available).
+    fn total(levels: &[Self]) -> i64
+    where
+        Self: Sized;
+}
+
+impl Quantities for InventoryLevelInput {
+    fn total(levels: &[Self]) -> i64 {
+        levels.iter().map(|level| i64::from(level.available_quantity)).sum()
+    }
+}
+
+impl Quantities for ProductSetInventoryInput {
+    fn total(levels: &[Self]) -> i64 {
+        let named = |name: &str| -> Option<i64> {
+            let mut named = levels.iter().filter(|level| level.name == name).peekable();
+            named.peek()?;
+            Some(named.map(|level| i64::from(level.quantity)).sum())
+        };
+        named("available").or_else(|| named("on_hand")).unwrap_or(0)
+    }
+}
+
 /// `UnitPriceMeasurementInput`.
 #[derive(InputObject, Clone, Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,7 +107,7 @@ pub struct MetafieldInput {
 /// The two variant input types share their attributes; `productSet`'s also takes a `sku` and a
 /// `position` of its own.
 macro_rules! variant_input {
-    ($(#[$doc:meta])* $name:ident $(, $extra:ident: $ty:ty)*) => {
+    ($(#[$doc:meta])* $name:ident, $levels:ty $(, $extra:ident: $ty:ty)*) => {
         $(#[$doc])*
         #[derive(InputObject, Clone, Debug, Default)]
         pub struct $name {
@@ -86,7 +119,7 @@ macro_rules! variant_input {
             pub taxable: Option<bool>,
             pub tax_code: Option<String>,
             pub inventory_policy: Option<ProductVariantInventoryPolicy>,
-            pub inventory_quantities: Option<Vec<InventoryLevelInput>>,
+            pub inventory_quantities: Option<Vec<$levels>>,
             pub inventory_item: Option<InventoryItemInput>,
             pub metafields: Option<Vec<MetafieldInput>>,
             pub media_id: Option<ID>,
@@ -109,7 +142,10 @@ macro_rules! variant_input {
                     taxable: input.taxable,
                     tax_code: input.tax_code,
                     inventory_policy: input.inventory_policy,
-                    inventory_quantities: input.inventory_quantities,
+                    inventory_quantities: input
+                        .inventory_quantities
+                        .as_deref()
+                        .map(<$levels as Quantities>::total),
                     inventory_item: input.inventory_item,
                     metafields: input.metafields,
                     requires_components: input.requires_components,
@@ -127,11 +163,11 @@ macro_rules! variant_input {
 
 variant_input!(
     /// `ProductVariantsBulkInput`.
-    ProductVariantsBulkInput
+    ProductVariantsBulkInput, InventoryLevelInput
 );
 variant_input!(
     /// `ProductVariantSetInput`: a variant of `productSet`'s input.
-    ProductVariantSetInput, sku: Option<String>, position: Option<i32>
+    ProductVariantSetInput, ProductSetInventoryInput, sku: Option<String>, position: Option<i32>
 );
 
 /// What a variant input asks to change, whichever type delivered it.
@@ -145,7 +181,8 @@ pub(crate) struct VariantChanges {
     pub(crate) taxable: Option<bool>,
     pub(crate) tax_code: Option<String>,
     pub(crate) inventory_policy: Option<ProductVariantInventoryPolicy>,
-    pub(crate) inventory_quantities: Option<Vec<InventoryLevelInput>>,
+    /// The quantity the input's levels add up to, if it gives any.
+    pub(crate) inventory_quantities: Option<i64>,
     pub(crate) inventory_item: Option<InventoryItemInput>,
     pub(crate) metafields: Option<Vec<MetafieldInput>>,
     pub(crate) requires_components: Option<bool>,
@@ -177,11 +214,8 @@ impl VariantChanges {
         if let Some(policy) = self.inventory_policy {
             row.inventory_policy = policy.as_str().to_owned();
         }
-        if let Some(levels) = &self.inventory_quantities {
-            row.inventory_quantity = levels
-                .iter()
-                .map(|level| i64::from(level.available_quantity))
-                .sum();
+        if let Some(quantity) = self.inventory_quantities {
+            row.inventory_quantity = quantity;
         }
         if let Some(requires) = self.requires_components {
             row.requires_components = i64::from(requires);

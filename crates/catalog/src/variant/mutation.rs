@@ -88,7 +88,9 @@ pub(crate) fn create_variants(
             Ok(values) => {
                 if shape.variant_with_values(&values, None).is_some() {
                     found.push(Problem::at(&place, Broken::VariantExists(values.join(" / "))));
-                } else if found.is_empty() {
+                } else {
+                    // Kept even when refused (the shape is then dropped), so that a later input
+                    // with the same values is found a duplicate as well.
                     let mut row = VariantRow::new(shape.product_id, now);
                     row.set_values(&values);
                     input.apply(&mut row);
