@@ -3,7 +3,7 @@
 use crate::bulk::BulkOperationObject;
 use async_graphql::{Context, Interface, Object, ID};
 use std::sync::Arc;
-use stevedore_catalog::{CatalogDb, Collection, InventoryItem, Product, ProductVariant};
+use stevedore_catalog::{CatalogDb, Collection, InventoryItem, Metafield, Product, ProductVariant};
 use stevedore_core::access::access_denied;
 use stevedore_core::OrInternal;
 use stevedore_core::{Gid, OperationId, Scopes, ShopId};
@@ -15,6 +15,7 @@ pub enum Node {
     Product(Product),
     ProductVariant(ProductVariant),
     InventoryItem(InventoryItem),
+    Metafield(Metafield),
     Collection(Collection),
 }
 
@@ -26,11 +27,10 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
     let db = ctx.data::<CatalogDb>()?;
     if matches!(
         gid.type_name.as_str(),
-        "Product" | "ProductVariant" | "InventoryItem" | "Collection"
-    )
-        && !ctx
-            .data_opt::<Scopes>()
-            .is_some_and(|scopes| scopes.allows("read_products"))
+        "Product" | "ProductVariant" | "InventoryItem" | "Metafield" | "Collection"
+    ) && !ctx
+        .data_opt::<Scopes>()
+        .is_some_and(|scopes| scopes.allows("read_products"))
     {
         return Err(access_denied(field, "read_products"));
     }
@@ -53,6 +53,9 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
         "InventoryItem" => stevedore_catalog::find_variant(db, shop, gid.id)
             .await?
             .map(|variant| Node::InventoryItem(variant.item())),
+        "Metafield" => stevedore_catalog::find_metafield(db, shop, gid.id)
+            .await?
+            .map(Node::Metafield),
         "Collection" => stevedore_catalog::find_collection(db, shop, gid.id)
             .await?
             .map(Node::Collection),

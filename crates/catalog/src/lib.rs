@@ -11,6 +11,7 @@ mod db;
 mod direct;
 mod error;
 mod handle;
+mod metafield;
 mod option;
 mod paging;
 mod pending;
@@ -24,9 +25,10 @@ pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
 pub use direct::{DirectCreate, DirectError, HandleNotAnswered, PayloadField, ProductField};
 pub use error::{CatalogError, CatalogResult};
-pub use pending::ProductIds;
+pub use metafield::Metafield;
 pub use option::{ProductOption, ProductOptionValue};
 pub use paging::Count;
+pub use pending::ProductIds;
 pub use product::{Product, ProductFields, ProductStatus};
 pub use variant::{InventoryItem, ProductVariant};
 
@@ -62,6 +64,7 @@ pub struct CatalogMutation(
     product::ProductMutation,
     product::set::ProductSetMutation,
     variant::mutation::VariantMutation,
+    metafield::mutation::MetafieldMutation,
     collection::CollectionMutation,
 );
 
@@ -105,4 +108,17 @@ pub async fn find_variant(
     id: i64,
 ) -> async_graphql::Result<Option<ProductVariant>> {
     variant::query::find(db, shop, id).await
+}
+
+/// Reads a metafield by global id, for `node(id:)`.
+pub async fn find_metafield(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<Metafield>> {
+    let sql = format!(
+        "SELECT {} FROM metafields WHERE id = $1 AND shop_id = $2",
+        metafield::COLUMNS
+    );
+    Ok(db.find_row(sql, shop, id).await?.map(Metafield))
 }

@@ -17,8 +17,8 @@
 
 use crate::error::{CatalogError, CatalogResult};
 use crate::handle::{split_tail, HandleTable};
-use crate::sql::push_placeholders;
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
+use crate::sql::push_placeholders;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;

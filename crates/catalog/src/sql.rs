@@ -20,7 +20,6 @@ pub(crate) fn push_placeholders(sql: &mut String, dialect: Dialect, first: usize
     }
 }
 
-
 /// `$first, …` for `count` values, in either dialect (for statements of a few values, where
 /// SQLite's lookup of numbered placeholders costs nothing worth avoiding).
 pub(crate) fn numbered(first: usize, count: usize) -> String {

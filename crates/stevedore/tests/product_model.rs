@@ -7,7 +7,8 @@ mod support;
 use serde_json::{json, Value};
 use support::TestServer;
 
-const PRODUCT_SHAPE: &str = "id options { id name position values optionValues { id name hasVariants } }
+const PRODUCT_SHAPE: &str =
+    "id options { id name position values optionValues { id name hasVariants } }
     variants(first: 50) { nodes { id title price compareAtPrice sku barcode taxable position
       inventoryPolicy inventoryQuantity selectedOptions { name value }
       inventoryItem { id tracked requiresShipping sku measurement { weight { unit value } } } } }
@@ -24,7 +25,11 @@ async fn create(server: &TestServer, product: Value) -> Value {
             json!({ "product": product }),
         )
         .await;
-    assert_eq!(answer["data"]["productCreate"]["userErrors"], json!([]), "{answer}");
+    assert_eq!(
+        answer["data"]["productCreate"]["userErrors"],
+        json!([]),
+        "{answer}"
+    );
     answer["data"]["productCreate"]["product"].clone()
 }
 
@@ -53,7 +58,10 @@ async fn a_product_made_without_options_has_the_default_option_and_variant() {
     let product = create(&server, json!({ "title": "Board" })).await;
     assert_eq!(product["options"][0]["name"], "Title");
     assert_eq!(product["options"][0]["values"], json!(["Default Title"]));
-    assert_eq!(product["options"][0]["optionValues"][0]["hasVariants"], true);
+    assert_eq!(
+        product["options"][0]["optionValues"][0]["hasVariants"],
+        true
+    );
     let variant = &product["variants"]["nodes"][0];
     assert_eq!(variant["title"], "Default Title");
     assert_eq!(variant["price"], "0.00");
@@ -67,13 +75,13 @@ async fn a_product_made_without_options_has_the_default_option_and_variant() {
     );
     assert_eq!(variant["inventoryItem"]["tracked"], false);
     assert_eq!(variant["inventoryItem"]["requiresShipping"], true);
-    assert_eq!(product["variantsCount"], json!({ "count": 1, "precision": "EXACT" }));
+    assert_eq!(
+        product["variantsCount"],
+        json!({ "count": 1, "precision": "EXACT" })
+    );
     assert_eq!(product["hasOnlyDefaultVariant"], true);
     assert_eq!(product["tracksInventory"], false);
-    assert_eq!(
-        product["priceRangeV2"]["minVariantPrice"]["amount"],
-        "0.0"
-    );
+    assert_eq!(product["priceRangeV2"]["minVariantPrice"]["amount"], "0.0");
     // The same product read back.
     assert_eq!(read(&server, &product["id"]).await, product);
 }
@@ -103,10 +111,16 @@ async fn variants_are_created_updated_reordered_and_deleted_in_bulk() {
     assert_eq!(payload["userErrors"], json!([]), "{created}");
     // The default variant made way for the new ones (the DEFAULT strategy).
     assert_eq!(titles(&payload["product"]), ["Small", "Large"]);
-    assert_eq!(payload["product"]["options"][0]["values"], json!(["Small", "Large"]));
+    assert_eq!(
+        payload["product"]["options"][0]["values"],
+        json!(["Small", "Large"])
+    );
     assert_eq!(payload["productVariants"][1]["price"], "19.50");
     assert_eq!(payload["product"]["tracksInventory"], true);
-    assert_eq!(payload["product"]["priceRangeV2"]["maxVariantPrice"]["amount"], "19.5");
+    assert_eq!(
+        payload["product"]["priceRangeV2"]["maxVariantPrice"]["amount"],
+        "19.5"
+    );
     let small = payload["productVariants"][0]["id"].clone();
     let large = payload["productVariants"][1]["id"].clone();
 
@@ -193,7 +207,10 @@ async fn a_variant_input_naming_an_option_the_product_lacks_is_refused_whole() {
             "field": ["variants", "1", "optionValues", "0"],
             "message": "Option does not exist", "code": "INVALID_INPUT" }] })
     );
-    assert_eq!(titles(&read(&server, &product["id"]).await), ["Default Title"]);
+    assert_eq!(
+        titles(&read(&server, &product["id"]).await),
+        ["Default Title"]
+    );
 }
 
 #[tokio::test]
@@ -231,7 +248,10 @@ async fn variants_and_inventory_items_are_read_by_id_and_by_sku() {
         json!({ "unit": "GRAMS", "value": 0.25 })
     );
     assert_eq!(data["inventoryItem"]["variant"]["id"], variant["id"]);
-    assert_eq!(data["productVariants"]["nodes"], json!([{ "id": variant["id"] }]));
+    assert_eq!(
+        data["productVariants"]["nodes"],
+        json!([{ "id": variant["id"] }])
+    );
     assert_eq!(data["productVariantsCount"]["count"], 1);
     assert_eq!(data["node"]["title"], "Default Title");
 }
@@ -264,14 +284,20 @@ fn shirt(sizes: &[&str]) -> Value {
 async fn product_set_creates_a_whole_product_and_brings_it_to_a_new_state() {
     let server = TestServer::start().await;
     let created = server
-        .graphql(SET, json!({ "input": shirt(&["S", "M"]), "synchronous": true }))
+        .graphql(
+            SET,
+            json!({ "input": shirt(&["S", "M"]), "synchronous": true }),
+        )
         .await;
     let payload = &created["data"]["productSet"];
     assert_eq!(payload["userErrors"], json!([]), "{created}");
     let product = &payload["product"];
-    assert_eq!(product["options"], json!([
-        { "name": "Size", "values": ["S", "M"] }, { "name": "Color", "values": ["Red"] }
-    ]));
+    assert_eq!(
+        product["options"],
+        json!([
+            { "name": "Size", "values": ["S", "M"] }, { "name": "Color", "values": ["Red"] }
+        ])
+    );
     assert_eq!(titles(product), ["S / Red", "M / Red"]);
     let small = &product["variants"]["nodes"][0];
     assert_eq!(small["sku"], "SHIRT-S");
@@ -279,7 +305,10 @@ async fn product_set_creates_a_whole_product_and_brings_it_to_a_new_state() {
     assert_eq!(small["compareAtPrice"], "25.50");
     assert_eq!(small["inventoryQuantity"], 3);
     assert_eq!(small["inventoryPolicy"], "CONTINUE");
-    assert_eq!(small["inventoryItem"]["measurement"]["weight"]["value"], 0.5);
+    assert_eq!(
+        small["inventoryItem"]["measurement"]["weight"]["value"],
+        0.5
+    );
     assert_eq!(product["totalInventory"], 6);
 
     // The same product again, by id: M goes, L comes, S keeps its id.
@@ -295,8 +324,14 @@ async fn product_set_creates_a_whole_product_and_brings_it_to_a_new_state() {
     assert_eq!(payload["userErrors"], json!([]), "{updated}");
     assert_eq!(payload["product"]["id"], product["id"]);
     assert_eq!(titles(&payload["product"]), ["S / Red", "L / Red"]);
-    assert_eq!(payload["product"]["variants"]["nodes"][0]["id"], small["id"]);
-    assert_eq!(titles(&read(&server, &product["id"]).await), ["S / Red", "L / Red"]);
+    assert_eq!(
+        payload["product"]["variants"]["nodes"][0]["id"],
+        small["id"]
+    );
+    assert_eq!(
+        titles(&read(&server, &product["id"]).await),
+        ["S / Red", "L / Red"]
+    );
 }
 
 #[tokio::test]
@@ -342,7 +377,10 @@ async fn product_set_refuses_an_input_whole_and_writes_nothing() {
 async fn an_asynchronous_product_set_is_read_back_as_a_finished_operation() {
     let server = TestServer::start().await;
     let answer = server
-        .graphql(SET, json!({ "input": { "title": "Later" }, "synchronous": false }))
+        .graphql(
+            SET,
+            json!({ "input": { "title": "Later" }, "synchronous": false }),
+        )
         .await;
     let payload = &answer["data"]["productSet"];
     assert_eq!(payload["product"], Value::Null, "{answer}");
@@ -360,5 +398,108 @@ async fn an_asynchronous_product_set_is_read_back_as_a_finished_operation() {
                 "product": { "title": "Later", "handle": "later", "variantsCount": { "count": 1 } },
                 "userErrors": [] }),
         "{read}"
+    );
+}
+
+#[tokio::test]
+async fn metafields_are_set_checked_against_their_type_read_and_deleted() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Lamp" })).await;
+    const SET_METAFIELDS: &str = "mutation($metafields: [MetafieldsSetInput!]!) {
+        metafieldsSet(metafields: $metafields) {
+          metafields { namespace key type value jsonValue ownerType compareDigest }
+          userErrors { field message code elementIndex } } }";
+    let set = server
+        .graphql(
+            SET_METAFIELDS,
+            json!({ "metafields": [
+                { "ownerId": product["id"], "namespace": "specs", "key": "watts", "type": "number_integer", "value": "60.0" },
+                { "ownerId": product["id"], "namespace": "specs", "key": "dimmable", "type": "boolean", "value": "f" },
+            ]}),
+        )
+        .await;
+    let payload = &set["data"]["metafieldsSet"];
+    assert_eq!(payload["userErrors"], json!([]), "{set}");
+    assert_eq!(payload["metafields"][0]["value"], "60");
+    assert_eq!(payload["metafields"][0]["jsonValue"], 60);
+    assert_eq!(payload["metafields"][1]["jsonValue"], "false");
+    assert_eq!(payload["metafields"][0]["ownerType"], "PRODUCT");
+    assert_eq!(
+        payload["metafields"][0]["compareDigest"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+
+    let refused = server
+        .graphql(
+            SET_METAFIELDS,
+            json!({ "metafields": [
+                { "ownerId": product["id"], "namespace": "specs", "key": "color", "type": "color", "value": "#00ff00" },
+                { "ownerId": product["id"], "namespace": "specs", "key": "sizes", "type": "list.number_integer", "value": "[1,\"x\"]" },
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        refused["data"]["metafieldsSet"],
+        json!({ "metafields": [], "userErrors": [{ "field": ["metafields", "1", "value"],
+            "message": "Value must be an integer.", "code": "INVALID_VALUE", "elementIndex": 1 }] })
+    );
+
+    let read = server
+        .graphql(
+            "query($id: ID!) { product(id: $id) { watts: metafield(namespace: \"specs\", key: \"watts\") { value }
+               color: metafield(namespace: \"specs\", key: \"color\") { value }
+               metafields(first: 10) { nodes { key } } } }",
+            json!({ "id": product["id"] }),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["product"],
+        json!({ "watts": { "value": "60" }, "color": null,
+                "metafields": { "nodes": [{ "key": "watts" }, { "key": "dimmable" }] } })
+    );
+
+    let deleted = server
+        .graphql(
+            "mutation($metafields: [MetafieldIdentifierInput!]!) { metafieldsDelete(metafields: $metafields) {
+               deletedMetafields { key namespace ownerId } userErrors { message } } }",
+            json!({ "metafields": [
+                { "ownerId": product["id"], "namespace": "specs", "key": "watts" },
+                { "ownerId": product["id"], "namespace": "specs", "key": "nothing" },
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["metafieldsDelete"]["deletedMetafields"],
+        json!([{ "key": "watts", "namespace": "specs", "ownerId": product["id"] }, null])
+    );
+}
+
+#[tokio::test]
+async fn product_set_writes_the_metafields_of_the_product_and_of_its_variants() {
+    let server = TestServer::start().await;
+    let mut input = shirt(&["S"]);
+    input["metafields"] = json!([{ "namespace": "custom", "key": "material", "type": "single_line_text_field", "value": "canvas" }]);
+    input["variants"][0]["metafields"] = json!([{ "namespace": "custom", "key": "fit", "type": "single_line_text_field", "value": "slim" }]);
+    let answer = server
+        .graphql(
+            "mutation($input: ProductSetInput!) { productSet(input: $input, synchronous: true) {
+               product { metafield(namespace: \"custom\", key: \"material\") { value ownerType }
+                 variants(first: 1) { nodes { metafield(namespace: \"custom\", key: \"fit\") { value ownerType } } } }
+               userErrors { field message } } }",
+            json!({ "input": input }),
+        )
+        .await;
+    let product = &answer["data"]["productSet"]["product"];
+    assert_eq!(
+        product["metafield"],
+        json!({ "value": "canvas", "ownerType": "PRODUCT" }),
+        "{answer}"
+    );
+    assert_eq!(
+        product["variants"]["nodes"][0]["metafield"],
+        json!({ "value": "slim", "ownerType": "PRODUCTVARIANT" })
     );
 }

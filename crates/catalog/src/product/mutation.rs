@@ -280,7 +280,8 @@ impl ProductMutation {
                         name.as_deref().is_some_and(crate::option::has_delimiter)
                     };
                     let delimited = options.iter().any(|option| {
-                        named(&option.name) || option.values.iter().flatten().any(|v| named(&v.name))
+                        named(&option.name)
+                            || option.values.iter().flatten().any(|v| named(&v.name))
                     });
                     if delimited {
                         return Ok(ProductCreatePayload {
@@ -291,7 +292,10 @@ impl ProductMutation {
                             )],
                         });
                     }
-                    Some(Shape::with_options(crate::option::ordered_options(&options), now))
+                    Some(Shape::with_options(
+                        crate::option::ordered_options(&options),
+                        now,
+                    ))
                 }
                 _ => None,
             };
@@ -357,13 +361,24 @@ pub(crate) async fn delete(
     let deleted = db
         .write(move |conn| {
             async move {
-                sqlx::query("DELETE FROM products WHERE id = $1 AND shop_id = $2")
+                // The product's metafields and its variants' go with it (its shape's rows go
+                // by the database's cascade).
+                let variants: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM product_variants WHERE product_id = $1 AND shop_id = $2",
+                )
+                .bind(id)
+                .bind(shop.0)
+                .fetch_all(&mut *conn)
+                .await?;
+                crate::metafield::delete_of_owners(&mut *conn, shop, "PRODUCTVARIANT", &variants)
+                    .await?;
+                crate::metafield::delete_of_owners(&mut *conn, shop, "PRODUCT", &[id]).await?;
+                let done = sqlx::query("DELETE FROM products WHERE id = $1 AND shop_id = $2")
                     .bind(id)
                     .bind(shop.0)
                     .execute(conn)
-                    .await
-                    .map(|done| done.rows_affected() > 0)
-                    .map_err(Into::into)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
             .boxed()
         })

@@ -2,20 +2,20 @@
 //! payloads.
 
 use super::storage::ProductRow;
+use super::ProductStatus;
 use crate::db::CatalogDb;
 use crate::option::ProductOption;
+use crate::paging::Count;
+use crate::paging::{IdCursor, Window};
 use crate::shape::Shape;
 use crate::variant::{MoneyV2, ProductVariant};
-use futures::FutureExt;
-use std::sync::Arc;
-use stevedore_core::scalars::Money;
-use crate::paging::Count;
-use super::ProductStatus;
-use crate::paging::{IdCursor, Window};
 use crate::UserError;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use futures::FutureExt;
+use std::sync::Arc;
 use stevedore_core::clock::from_millis;
+use stevedore_core::scalars::Money;
 use stevedore_core::scalars::{DateTime, Html, UnsignedInt64};
 use stevedore_core::ProductId;
 
@@ -53,20 +53,29 @@ impl Product {
         }
     }
 
-    /// Its options and variants, read once per product object.
-    pub(crate) async fn shape(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<Shape>> {
+    /// Its shape, read through `db` if no field has read it yet.
+    pub(crate) async fn shape_in(
+        &self,
+        db: &CatalogDb,
+        shop: stevedore_core::ShopId,
+    ) -> crate::CatalogResult<Arc<Shape>> {
+        let id = self.row.id;
         let shape = self
             .shape
             .get_or_try_init(|| async {
-                let db = ctx.data::<CatalogDb>()?;
-                let (shop, id) = (super::mutation::shop(ctx)?, self.row.id);
                 let shape = db
                     .read(move |conn| crate::shape::load(conn, shop, id).boxed())
                     .await?;
-                Ok::<_, async_graphql::Error>(Arc::new(shape))
+                Ok::<_, crate::CatalogError>(Arc::new(shape))
             })
             .await?;
         Ok(shape.clone())
+    }
+
+    /// Its options and variants, read once per product object.
+    pub(crate) async fn shape(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<Shape>> {
+        let db = ctx.data::<CatalogDb>()?;
+        Ok(self.shape_in(db, super::mutation::shop(ctx)?).await?)
     }
 }
 
@@ -144,9 +153,11 @@ impl Product {
         let reverse = reverse.unwrap_or(false);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let shape = self.shape(ctx).await?;
-        Ok(window.page_in_order(ProductVariant::all(&shape), |variant| {
-            variant.index as i64 + 1
-        }))
+        Ok(
+            window.page_in_order(ProductVariant::all(&shape), |variant| {
+                variant.index as i64 + 1
+            }),
+        )
     }
 
     async fn variants_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Count> {
@@ -202,6 +213,37 @@ impl Product {
     /// The online store is not part of this catalog.
     async fn online_store_url(&self) -> Option<String> {
         None
+    }
+
+    async fn metafield(
+        &self,
+        ctx: &Context<'_>,
+        namespace: Option<String>,
+        key: String,
+    ) -> async_graphql::Result<Option<crate::metafield::Metafield>> {
+        crate::metafield::field_of(ctx, "PRODUCT", self.row.id, namespace, key).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn metafields(
+        &self,
+        ctx: &Context<'_>,
+        namespace: Option<String>,
+        keys: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+    ) -> async_graphql::Result<Connection<IdCursor, crate::metafield::Metafield>> {
+        let page = crate::metafield::Page {
+            first,
+            after,
+            last,
+            before,
+            reverse,
+        };
+        crate::metafield::connection_of(ctx, "PRODUCT", self.row.id, namespace, keys, page).await
     }
 
     async fn total_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {

@@ -10,6 +10,7 @@ use super::input::{handle_taken, HandleRequest, SeoInput, MAX_TEXT_CHARS};
 use super::mutation::{create, now_millis, shop, update};
 use super::{Product, ProductFields, ProductStatus, WRITE_PRODUCTS};
 use crate::db::CatalogDb;
+use crate::metafield::mutation::{check, refusal_path, settings_of, Setting};
 use crate::option::has_delimiter;
 use crate::shape::rules::{amount_problems, Broken, Problem};
 use crate::shape::{OptionValue, ProductOption, Shape, VariantRow};
@@ -177,7 +178,7 @@ fn planned_shape(
     options: Option<&[OptionSetInput]>,
     variants: Option<&[VariantChanges]>,
     now: i64,
-) -> Result<Option<Shape>, Vec<ProductSetUserError>> {
+) -> Result<Option<Planned>, Vec<ProductSetUserError>> {
     let (options, variants) = match (options, variants) {
         (None, None) => return Ok(None),
         (Some(_), None) => {
@@ -256,7 +257,9 @@ fn planned_shape(
             planned.push(ProductOption {
                 id: existing.map_or(0, |option| option.id),
                 name: if name.is_empty() {
-                    existing.map(|option| option.name.clone()).unwrap_or_default()
+                    existing
+                        .map(|option| option.name.clone())
+                        .unwrap_or_default()
                 } else {
                     name
                 },
@@ -282,7 +285,11 @@ fn planned_shape(
                 let Some(name) = &value.option_name else {
                     continue;
                 };
-                if !shape.options.iter().any(|o| o.name.to_lowercase() == name.to_lowercase()) {
+                if !shape
+                    .options
+                    .iter()
+                    .any(|o| o.name.to_lowercase() == name.to_lowercase())
+                {
                     shape.options.push(ProductOption::new(name, []));
                 }
             }
@@ -291,13 +298,18 @@ fn planned_shape(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let mut placed = Vec::with_capacity(variants.len());
     for (index, input) in variants.iter().enumerate() {
         let at = index.to_string();
         let place = ["input", "variants", at.as_str()];
         let mut row = match &input.id {
             Some(id) => {
                 let id = Gid::parse_as(id, "ProductVariant").ok();
-                match current.variants.iter().find(|variant| Some(variant.id) == id) {
+                match current
+                    .variants
+                    .iter()
+                    .find(|variant| Some(variant.id) == id)
+                {
                     Some(variant) => variant.clone(),
                     None => {
                         errors.push(ProductSetUserError::from(
@@ -329,6 +341,7 @@ fn planned_shape(
         // Kept even when refused (the shape is then dropped), so that a later variant with the
         // same values is found a duplicate as well.
         input.apply(&mut row);
+        placed.push(row.values().map(str::to_owned).collect());
         shape.variants.push(row);
     }
     if !errors.is_empty() {
@@ -340,13 +353,66 @@ fn planned_shape(
         .zip(std::mem::take(&mut shape.variants))
         .enumerate()
         .map(|(index, (input, row))| {
-            let position = input.position.map_or(index, |position| position.max(1) as usize - 1);
+            let position = input
+                .position
+                .map_or(index, |position| position.max(1) as usize - 1);
             (position, row)
         })
         .collect();
     positioned.sort_by_key(|(position, _)| *position);
     shape.variants = positioned.into_iter().map(|(_, row)| row).collect();
-    Ok(Some(shape))
+    Ok(Some(Planned { shape, placed }))
+}
+
+/// The shape a `productSet` input describes, and the values each of its variants has (so that
+/// what is written for a variant input, its metafields, finds the variant once saved).
+struct Planned {
+    shape: Shape,
+    placed: Vec<Vec<String>>,
+}
+
+/// The metafields of the product and of each variant input, checked; or the refusals as user
+/// errors under `input`.
+async fn metafield_settings(
+    db: &CatalogDb,
+    shop: ShopId,
+    product: &[MetafieldInput],
+    variants: &[VariantChanges],
+) -> async_graphql::Result<Result<(Vec<Setting>, Vec<Vec<Setting>>), Vec<ProductSetUserError>>> {
+    let refused = |at: &[&str], refusals: Vec<crate::metafield::mutation::Refusal>| {
+        refusals
+            .iter()
+            .map(|refusal| ProductSetUserError {
+                field: Some(refusal_path(at, refusal)),
+                message: refusal.message.clone(),
+                code: Some("INVALID_METAFIELD".to_owned()),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut errors = Vec::new();
+    let mut own = settings_of(product, "PRODUCT");
+    errors.extend(refused(
+        &["input", "metafields"],
+        check(db, shop, &mut own).await?,
+    ));
+    let mut of_variants = Vec::with_capacity(variants.len());
+    for (index, variant) in variants.iter().enumerate() {
+        let mut settings = settings_of(
+            variant.metafields.as_deref().unwrap_or_default(),
+            "PRODUCTVARIANT",
+        );
+        let at = index.to_string();
+        errors.extend(refused(
+            &["input", "variants", &at, "metafields"],
+            check(db, shop, &mut settings).await?,
+        ));
+        of_variants.push(settings);
+    }
+    Ok(if errors.is_empty() {
+        Ok((own, of_variants))
+    } else {
+        Err(errors)
+    })
 }
 
 /// The product `identifier` (or `input.id`) names: `Ok(None)` to create one.
@@ -357,7 +423,11 @@ async fn target(
     identifier: Option<&ProductSetIdentifiers>,
 ) -> async_graphql::Result<Result<Option<i64>, ProductSetUserError>> {
     let missing = |field: &[&str]| {
-        Err(error(field, "Product does not exist", Some("PRODUCT_DOES_NOT_EXIST")))
+        Err(error(
+            field,
+            "Product does not exist",
+            Some("PRODUCT_DOES_NOT_EXIST"),
+        ))
     };
     if let Some(identifier) = identifier {
         if input.id.is_some() {
@@ -426,7 +496,9 @@ pub(crate) async fn run(
     let mut fields = input.fields();
     // A new product named by handle gets that handle.
     if target.is_none() && fields.handle.is_none() {
-        fields.handle = identifier.as_ref().and_then(|identifier| identifier.handle.clone());
+        fields.handle = identifier
+            .as_ref()
+            .and_then(|identifier| identifier.handle.clone());
     }
     let errors = attribute_errors(&fields, target.is_none());
     if !errors.is_empty() {
@@ -451,7 +523,21 @@ pub(crate) async fn run(
         Ok(planned) => planned,
         Err(errors) => return Ok((None, errors)),
     };
-    let metafields = input.metafields.unwrap_or_default();
+    let (placed, planned) = match planned {
+        Some(Planned { shape, placed }) => (placed, Some(shape)),
+        None => (Vec::new(), None),
+    };
+    let (mut own_metafields, variant_metafields) = match metafield_settings(
+        db,
+        shop,
+        input.metafields.as_deref().unwrap_or_default(),
+        variants.as_deref().unwrap_or_default(),
+    )
+    .await?
+    {
+        Ok(settings) => settings,
+        Err(errors) => return Ok((None, errors)),
+    };
     db.atomically(
         |(product, _): &(Option<Product>, Vec<ProductSetUserError>)| product.is_some(),
         |db| async move {
@@ -473,10 +559,13 @@ pub(crate) async fn run(
                     if !updated.user_errors.is_empty() {
                         // Only a handle another product holds is refused this late; the
                         // product is shown as it is.
-                        let errors = match (&written, HandleRequest::of(&ProductFields {
-                            handle: written.clone(),
-                            ..ProductFields::default()
-                        })) {
+                        let errors = match (
+                            &written,
+                            HandleRequest::of(&ProductFields {
+                                handle: written.clone(),
+                                ..ProductFields::default()
+                            }),
+                        ) {
                             (Some(written), HandleRequest::Given { .. }) => {
                                 vec![set_error(handle_taken(written))]
                             }
@@ -505,7 +594,28 @@ pub(crate) async fn run(
                     }
                 }
             };
-            let _ = metafields;
+            // The metafields, now that their owners have ids.
+            let mut settings = Vec::new();
+            for setting in &mut own_metafields {
+                setting.owner_id = product.row.id;
+            }
+            settings.append(&mut own_metafields);
+            if variant_metafields.iter().any(|of_one| !of_one.is_empty()) {
+                let shape = product.shape_in(&db, shop).await?;
+                for (values, of_one) in placed.iter().zip(variant_metafields) {
+                    let Some(index) = shape.variant_with_values(values, None) else {
+                        continue;
+                    };
+                    let owner = shape.variants[index].id;
+                    settings.extend(of_one.into_iter().map(|setting| Setting {
+                        owner_id: owner,
+                        ..setting
+                    }));
+                }
+            }
+            if !settings.is_empty() {
+                crate::metafield::mutation::write_all(&db, shop, settings, now).await?;
+            }
             Ok((Some(product), vec![]))
         },
     )
@@ -569,4 +679,3 @@ impl ProductSetMutation {
         .await
     }
 }
-

@@ -38,7 +38,10 @@ pub(crate) async fn find(
     id: i64,
 ) -> async_graphql::Result<Option<Product>> {
     let sql = format!("SELECT {COLUMNS} FROM products WHERE id = $1 AND shop_id = $2");
-    Ok(db.find_row::<ProductRow>(sql, shop, id).await?.map(Product::from))
+    Ok(db
+        .find_row::<ProductRow>(sql, shop, id)
+        .await?
+        .map(Product::from))
 }
 
 pub(crate) enum Created {

@@ -138,7 +138,10 @@ pub(crate) fn amount_problems(changes: &VariantChanges) -> Vec<Problem> {
     // The hosted API reports the compare-at price before the price.
     if let Some(compare_at) = changes.compare_at_price {
         if compare_at.0 >= limit {
-            problems.push(Problem::at(&["compareAtPrice"], Broken::CompareAtPriceTooHigh));
+            problems.push(Problem::at(
+                &["compareAtPrice"],
+                Broken::CompareAtPriceTooHigh,
+            ));
         }
     }
     if let Some(price) = changes.price {
@@ -150,7 +153,10 @@ pub(crate) fn amount_problems(changes: &VariantChanges) -> Vec<Problem> {
     }
     if let Some(cost) = changes.inventory_item.as_ref().and_then(|item| item.cost) {
         if cost.0.is_sign_negative() && !cost.0.is_zero() {
-            problems.push(Problem::at(&["inventoryItem", "cost"], Broken::CostNegative));
+            problems.push(Problem::at(
+                &["inventoryItem", "cost"],
+                Broken::CostNegative,
+            ));
         } else if cost.0 >= limit {
             problems.push(Problem::at(&["inventoryItem", "cost"], Broken::CostTooHigh));
         }
@@ -237,7 +243,10 @@ impl Shape {
             .map(|(_, option)| option.name.as_str())
             .collect();
         if !missing.is_empty() {
-            return Err(Problem::at(&[], Broken::NeedOptionValues(missing.join(", "))));
+            return Err(Problem::at(
+                &[],
+                Broken::NeedOptionValues(missing.join(", ")),
+            ));
         }
         let values: Vec<String> = chosen.into_iter().flatten().collect();
         for (option, value) in self.options.iter_mut().zip(&values) {
@@ -257,15 +266,19 @@ impl Shape {
     }
 
     /// The variant other than `except` with these values, if any.
-    pub(crate) fn variant_with_values(&self, values: &[String], except: Option<usize>) -> Option<usize> {
-        self.variants.iter().enumerate().position(|(index, variant)| {
-            Some(index) != except
-                && variant.values().count() == values.len()
-                && variant
-                    .values()
-                    .zip(values)
-                    .all(|(a, b)| same_name(a, b))
-        })
+    pub(crate) fn variant_with_values(
+        &self,
+        values: &[String],
+        except: Option<usize>,
+    ) -> Option<usize> {
+        self.variants
+            .iter()
+            .enumerate()
+            .position(|(index, variant)| {
+                Some(index) != except
+                    && variant.values().count() == values.len()
+                    && variant.values().zip(values).all(|(a, b)| same_name(a, b))
+            })
     }
 }
 

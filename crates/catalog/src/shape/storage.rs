@@ -148,10 +148,13 @@ pub(crate) async fn load_many(
     }
     let mut values: HashMap<i64, Vec<OptionValue>> = HashMap::new();
     for value in query.fetch_all(&mut *conn).await? {
-        values.entry(value.option_id).or_default().push(OptionValue {
-            id: value.id,
-            name: value.name,
-        });
+        values
+            .entry(value.option_id)
+            .or_default()
+            .push(OptionValue {
+                id: value.id,
+                name: value.name,
+            });
     }
     let variants_sql = format!(
         "SELECT {VARIANT_SELECT} FROM product_variants
@@ -203,12 +206,19 @@ pub(crate) async fn save(
     after.renumber();
     // Variants first: a variant goes before the values it names.
     let kept: std::collections::HashSet<i64> = after.variants.iter().map(|v| v.id).collect();
-    for gone in before.variants.iter().filter(|v| !kept.contains(&v.id)) {
+    let gone: Vec<i64> = before
+        .variants
+        .iter()
+        .map(|variant| variant.id)
+        .filter(|id| !kept.contains(id))
+        .collect();
+    for id in &gone {
         sqlx::query("DELETE FROM product_variants WHERE id = $1")
-            .bind(gone.id)
+            .bind(*id)
             .execute(&mut *conn)
             .await?;
     }
+    crate::metafield::delete_of_owners(&mut *conn, shop, "PRODUCTVARIANT", &gone).await?;
     let kept: std::collections::HashSet<i64> = after.options.iter().map(|o| o.id).collect();
     for gone in before.options.iter().filter(|o| !kept.contains(&o.id)) {
         sqlx::query("DELETE FROM product_options WHERE id = $1")
@@ -311,7 +321,10 @@ pub(crate) async fn save(
             .enumerate()
             .map(|(index, column)| format!("{column} = ${}", index + 2))
             .collect();
-        format!("UPDATE product_variants SET {} WHERE id = $1", sets.join(", "))
+        format!(
+            "UPDATE product_variants SET {} WHERE id = $1",
+            sets.join(", ")
+        )
     });
     for variant in after.variants.iter_mut() {
         variant.product_id = product;

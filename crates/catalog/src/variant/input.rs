@@ -68,7 +68,10 @@ pub(crate) trait Quantities {
 
 impl Quantities for InventoryLevelInput {
     fn total(levels: &[Self]) -> i64 {
-        levels.iter().map(|level| i64::from(level.available_quantity)).sum()
+        levels
+            .iter()
+            .map(|level| i64::from(level.available_quantity))
+            .sum()
     }
 }
 

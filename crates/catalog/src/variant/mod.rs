@@ -9,7 +9,9 @@ pub(crate) mod mutation;
 pub(crate) mod query;
 
 use crate::option::ProductOptionValue;
+use crate::paging::IdCursor;
 use crate::shape::{Shape, VariantRow};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use std::sync::Arc;
 use stevedore_core::clock::from_millis;
@@ -147,7 +149,10 @@ impl ProductVariant {
         Money::from_stored(&self.row().price)
     }
     async fn compare_at_price(&self) -> Option<Money> {
-        self.row().compare_at_price.as_deref().map(Money::from_stored)
+        self.row()
+            .compare_at_price
+            .as_deref()
+            .map(Money::from_stored)
     }
     async fn sku(&self) -> Option<&str> {
         self.row().sku.as_deref()
@@ -179,7 +184,13 @@ impl ProductVariant {
             .values()
             .enumerate()
             .filter_map(|(option, value)| {
-                let value_index = self.shape.options.get(option)?.values.iter().position(|v| v.name == value)?;
+                let value_index = self
+                    .shape
+                    .options
+                    .get(option)?
+                    .values
+                    .iter()
+                    .position(|v| v.name == value)?;
                 Some(SelectedOption {
                     name: self.shape.options[option].name.clone(),
                     value: value.to_owned(),
@@ -201,6 +212,37 @@ impl ProductVariant {
         crate::product::find(db, shop, self.shape.product_id)
             .await?
             .ok_or_else(|| stevedore_core::internal_error("a variant's product is missing"))
+    }
+    async fn metafield(
+        &self,
+        ctx: &Context<'_>,
+        namespace: Option<String>,
+        key: String,
+    ) -> async_graphql::Result<Option<crate::metafield::Metafield>> {
+        crate::metafield::field_of(ctx, "PRODUCTVARIANT", self.row().id, namespace, key).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn metafields(
+        &self,
+        ctx: &Context<'_>,
+        namespace: Option<String>,
+        keys: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+    ) -> async_graphql::Result<Connection<IdCursor, crate::metafield::Metafield>> {
+        let page = crate::metafield::Page {
+            first,
+            after,
+            last,
+            before,
+            reverse,
+        };
+        crate::metafield::connection_of(ctx, "PRODUCTVARIANT", self.row().id, namespace, keys, page)
+            .await
     }
     async fn created_at(&self) -> DateTime {
         DateTime(from_millis(self.row().created_at))

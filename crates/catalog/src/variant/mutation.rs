@@ -4,6 +4,7 @@
 use super::input::{ProductVariantsBulkInput, VariantChanges};
 use super::ProductVariant;
 use crate::db::CatalogDb;
+use crate::metafield::mutation::{check, refusal_path, settings_of, write_all, Setting};
 use crate::product::mutation::{now_millis, shop};
 use crate::product::{Product, WRITE_PRODUCTS};
 use crate::shape::rules::{amount_problems, Broken, Problem};
@@ -44,8 +45,14 @@ macro_rules! variants_payload {
         }
     };
 }
-variants_payload!(ProductVariantsBulkCreatePayload, ProductVariantsBulkCreateUserError);
-variants_payload!(ProductVariantsBulkUpdatePayload, ProductVariantsBulkUpdateUserError);
+variants_payload!(
+    ProductVariantsBulkCreatePayload,
+    ProductVariantsBulkCreateUserError
+);
+variants_payload!(
+    ProductVariantsBulkUpdatePayload,
+    ProductVariantsBulkUpdateUserError
+);
 
 #[derive(SimpleObject)]
 pub struct ProductVariantsBulkDeletePayload {
@@ -87,7 +94,10 @@ pub(crate) fn create_variants(
         match shape.place_values(values, None) {
             Ok(values) => {
                 if shape.variant_with_values(&values, None).is_some() {
-                    found.push(Problem::at(&place, Broken::VariantExists(values.join(" / "))));
+                    found.push(Problem::at(
+                        &place,
+                        Broken::VariantExists(values.join(" / ")),
+                    ));
                 } else {
                     // Kept even when refused (the shape is then dropped), so that a later input
                     // with the same values is found a duplicate as well.
@@ -119,19 +129,28 @@ pub(crate) fn update_variants(
         let index = index_text(index);
         let place = [at, &[index.as_str()]].concat();
         let Some(id) = &input.id else {
-            problems.push(Problem::at(&[&place[..], &["id"]].concat(), Broken::VariantIdMissing));
+            problems.push(Problem::at(
+                &[&place[..], &["id"]].concat(),
+                Broken::VariantIdMissing,
+            ));
             continue;
         };
         let target = Gid::parse_as(id, "ProductVariant")
             .ok()
             .and_then(|id| shape.variants.iter().position(|variant| variant.id == id));
         let Some(target) = target else {
-            problems.push(Problem::at(&[&place[..], &["id"]].concat(), Broken::VariantMissing));
+            problems.push(Problem::at(
+                &[&place[..], &["id"]].concat(),
+                Broken::VariantMissing,
+            ));
             continue;
         };
         let mut found: Vec<Problem> = Vec::new();
         if input.inventory_quantities.is_some() {
-            found.push(Problem::at(&["inventoryQuantities"], Broken::QuantitiesOnUpdate));
+            found.push(Problem::at(
+                &["inventoryQuantities"],
+                Broken::QuantitiesOnUpdate,
+            ));
         }
         found.extend(amount_problems(input));
         let mut trial = shape.clone();
@@ -187,7 +206,9 @@ impl VariantMutation {
                 user_errors: errors,
             };
             let missing = || {
-                refused(vec![Problem::at(&["productId"], Broken::ProductMissing).into()])
+                refused(vec![
+                    Problem::at(&["productId"], Broken::ProductMissing).into()
+                ])
             };
             let Some(product) = product_gid(&product_id) else {
                 return Ok(missing());
@@ -196,24 +217,71 @@ impl VariantMutation {
             let strategy = strategy.unwrap_or(ProductVariantsBulkCreateStrategy::Default);
             let now = now_millis(ctx)?;
             let db = ctx.data::<CatalogDb>()?;
-            let changed = change(db, shop(ctx)?, product, now, move |shape| {
-                let goes = !inputs.is_empty() && standalone_goes(shape, strategy);
-                let default_goes = goes && shape.has_only_default_variant();
-                let problems = create_variants(shape, &inputs, now, &["variants"]);
-                if !problems.is_empty() {
-                    return Err(problems);
+            let shop = shop(ctx)?;
+            // Each variant's metafields, checked before anything is written.
+            let mut metafields = Vec::with_capacity(inputs.len());
+            let mut refusals = Vec::new();
+            for (index, input) in inputs.iter().enumerate() {
+                let mut settings = settings_of(
+                    input.metafields.as_deref().unwrap_or_default(),
+                    "PRODUCTVARIANT",
+                );
+                let at = index.to_string();
+                for refusal in check(db, shop, &mut settings).await? {
+                    refusals.push(ProductVariantsBulkCreateUserError {
+                        field: Some(refusal_path(&["variants", &at, "metafields"], &refusal)),
+                        message: refusal.message,
+                        code: Some("INVALID_INPUT".to_owned()),
+                    });
                 }
-                if goes {
-                    shape.variants.remove(0);
-                    if default_goes {
-                        for option in &mut shape.options {
-                            option.values.retain(|value| value.name != DEFAULT_VALUE);
+                metafields.push(settings);
+            }
+            if !refusals.is_empty() {
+                return Ok(refused(refusals));
+            }
+            let changed = db
+                .atomically(
+                    |_| true,
+                    |db| async move {
+                        let changed = change(&db, shop, product, now, move |shape| {
+                            let goes = !inputs.is_empty() && standalone_goes(shape, strategy);
+                            let default_goes = goes && shape.has_only_default_variant();
+                            let problems = create_variants(shape, &inputs, now, &["variants"]);
+                            if !problems.is_empty() {
+                                return Err(problems);
+                            }
+                            if goes {
+                                shape.variants.remove(0);
+                                if default_goes {
+                                    for option in &mut shape.options {
+                                        option.values.retain(|value| value.name != DEFAULT_VALUE);
+                                    }
+                                }
+                            }
+                            Ok(inputs.len())
+                        })
+                        .await?;
+                        if let Change::Done(done) = &changed {
+                            let new =
+                                &done.shape.variants[done.shape.variants.len() - done.outcome..];
+                            let settings: Vec<Setting> = new
+                                .iter()
+                                .zip(metafields)
+                                .flat_map(|(variant, settings)| {
+                                    settings.into_iter().map(|setting| Setting {
+                                        owner_id: variant.id,
+                                        ..setting
+                                    })
+                                })
+                                .collect();
+                            if !settings.is_empty() {
+                                write_all(&db, shop, settings, now).await?;
+                            }
                         }
-                    }
-                }
-                Ok(inputs.len())
-            })
-            .await?;
+                        Ok(changed)
+                    },
+                )
+                .await?;
             Ok(match changed {
                 Change::NoProduct => missing(),
                 Change::Refused(problems) => {
@@ -250,7 +318,9 @@ impl VariantMutation {
                 user_errors: errors,
             };
             let missing = || {
-                refused(vec![Problem::at(&["productId"], Broken::ProductMissing).into()])
+                refused(vec![
+                    Problem::at(&["productId"], Broken::ProductMissing).into()
+                ])
             };
             let Some(product) = product_gid(&product_id) else {
                 return Ok(missing());
@@ -389,7 +459,12 @@ impl VariantMutation {
             };
             let moves: Vec<(Option<i64>, i32)> = positions
                 .iter()
-                .map(|input| (Gid::parse_as(&input.id, "ProductVariant").ok(), input.position))
+                .map(|input| {
+                    (
+                        Gid::parse_as(&input.id, "ProductVariant").ok(),
+                        input.position,
+                    )
+                })
                 .collect();
             let now = now_millis(ctx)?;
             let db = ctx.data::<CatalogDb>()?;
@@ -417,7 +492,10 @@ fn reorder(
     moves: &[(Option<i64>, i32)],
 ) -> Result<(), Vec<ProductVariantsBulkReorderUserError>> {
     let mut seen = std::collections::HashSet::new();
-    if moves.iter().any(|(id, _)| id.is_some_and(|id| !seen.insert(id))) {
+    if moves
+        .iter()
+        .any(|(id, _)| id.is_some_and(|id| !seen.insert(id)))
+    {
         return Err(vec![ProductVariantsBulkReorderUserError::new(
             &["positions"],
             "Product variant IDs must be unique",
@@ -445,7 +523,11 @@ fn reorder(
         return Err(errors);
     }
     for (id, position) in moves.iter() {
-        let Some(from) = shape.variants.iter().position(|variant| Some(variant.id) == *id) else {
+        let Some(from) = shape
+            .variants
+            .iter()
+            .position(|variant| Some(variant.id) == *id)
+        else {
             continue;
         };
         let variant = shape.variants.remove(from);
@@ -454,4 +536,3 @@ fn reorder(
     }
     Ok(())
 }
-

@@ -46,7 +46,12 @@ fn variant_filter(query: Option<&str>, first_bind: usize) -> (String, Vec<String
         if term.comparator != stevedore_core::search::Comparator::Equals {
             continue;
         }
-        let column = match term.field.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let column = match term
+            .field
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("sku") => "sku",
             Some("barcode") => "barcode",
             Some("product_id") => "CAST(product_id AS TEXT)",
