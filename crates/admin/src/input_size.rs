@@ -1,5 +1,6 @@
 //! The hosted API's limit on list inputs: no list an argument carries, at any depth of its
-//! input objects, may hold more than [`MAX_INPUT_ARRAY_SIZE`] items. A request that sends one
+//! input objects, may hold more items than its limit (250, or more for the few lists
+//! `stevedore_core::limits::list_limit` names). A request that sends one
 //! is refused before anything runs (`MAX_INPUT_SIZE_EXCEEDED`), whether the list is written in
 //! the document or sent in a variable; a bulk line that sends one gets the same answer.
 
@@ -8,7 +9,7 @@ use async_graphql::Variables;
 use async_graphql_parser::types::{BaseType, OperationDefinition, Selection, Type};
 use async_graphql_value::ConstValue;
 use serde_json::json;
-use stevedore_core::limits::MAX_INPUT_ARRAY_SIZE;
+use stevedore_core::limits::list_limit;
 
 /// The refusal of the first list over the limit in the operation's root fields, if any: its
 /// path is the root field, the argument and the input fields leading to the list (list items
@@ -46,10 +47,11 @@ pub fn check(
                 continue;
             };
             let mut path = vec![name.to_owned(), argument.node.to_string()];
-            if let Some(size) = oversized(&value, &spec.ty, types, &mut path) {
+            let limit = list_limit(name, argument.node.as_str());
+            if let Some((size, limit)) = oversized(&value, &spec.ty, limit, types, &mut path) {
                 return Some(json!({
                     "message": format!(
-                        "The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ARRAY_SIZE}."
+                        "The input array size of {size} is greater than the maximum allowed of {limit}."
                     ),
                     "locations": [{ "line": selection.pos.line, "column": selection.pos.column }],
                     "path": path,
@@ -61,22 +63,24 @@ pub fn check(
     None
 }
 
-/// The size of the first list in `value` (of type `ty`) over the limit, with `path` left at it.
-/// Values nest at most `bounds::MAX_DEPTH` levels by now, so the recursion is bounded.
+/// The size of the first list in `value` (of type `ty`, a list in it allowed `limit` items) over
+/// its limit, and that limit, with `path` left at it. Values nest at most `bounds::MAX_DEPTH`
+/// levels by now, so the recursion is bounded.
 fn oversized(
     value: &ConstValue,
     ty: &Type,
+    limit: usize,
     types: &TypeIndex,
     path: &mut Vec<String>,
-) -> Option<usize> {
+) -> Option<(usize, usize)> {
     match (value, &ty.base) {
         (ConstValue::List(items), BaseType::List(item_type)) => {
-            if items.len() > MAX_INPUT_ARRAY_SIZE {
-                return Some(items.len());
+            if items.len() > limit {
+                return Some((items.len(), limit));
             }
             items
                 .iter()
-                .find_map(|item| oversized(item, item_type, types, path))
+                .find_map(|item| oversized(item, item_type, limit, types, path))
         }
         (ConstValue::Object(fields), BaseType::Named(_)) => {
             let declared = types.inputs.get(named(ty))?;
@@ -85,8 +89,9 @@ fn oversized(
                     continue;
                 };
                 path.push(name.to_string());
-                if let Some(size) = oversized(value, &field.ty, types, path) {
-                    return Some(size);
+                let limit = list_limit(named(ty), name.as_str());
+                if let Some(found) = oversized(value, &field.ty, limit, types, path) {
+                    return Some(found);
                 }
                 path.pop();
             }

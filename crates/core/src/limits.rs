@@ -11,6 +11,18 @@ pub const MAX_LINE_BYTES: u64 = 8 * 1024 * 1024;
 pub const MAX_DOCUMENT_BYTES: usize = 65_535;
 /// Most items a list input may hold, at any depth of an argument (`MAX_INPUT_SIZE_EXCEEDED`).
 pub const MAX_INPUT_ARRAY_SIZE: usize = 250;
+
+/// The lists that may hold more than [`MAX_INPUT_ARRAY_SIZE`] items, by the input type (or root
+/// field, for an argument) and field carrying them: a product's variants come by the thousand.
+const LARGER_LISTS: &[(&str, &str, usize)] = &[("ProductSetInput", "variants", 2048)];
+
+/// The most items the list in field `field` of input type (or root field) `owner` may hold.
+pub fn list_limit(owner: &str, field: &str) -> usize {
+    LARGER_LISTS
+        .iter()
+        .find(|(o, f, _)| *o == owner && *f == field)
+        .map_or(MAX_INPUT_ARRAY_SIZE, |(_, _, limit)| *limit)
+}
 /// `clientIdentifier` length bounds, in characters.
 pub const CLIENT_IDENTIFIER_MIN_CHARS: usize = 10;
 pub const CLIENT_IDENTIFIER_MAX_CHARS: usize = 255;
