@@ -503,3 +503,44 @@ async fn product_set_writes_the_metafields_of_the_product_and_of_its_variants() 
         json!({ "value": "slim", "ownerType": "PRODUCTVARIANT" })
     );
 }
+
+#[tokio::test]
+async fn a_bulk_import_of_product_set_lines_makes_each_product_whole_once() {
+    let server = TestServer::start().await;
+    let mut content = String::new();
+    for n in 0..40 {
+        let mut input = shirt(&["S", "M", "L"]);
+        input["title"] = json!(format!("Shirt {n}"));
+        for variant in input["variants"].as_array_mut().unwrap() {
+            let sku = format!("{}-{n}", variant["sku"].as_str().unwrap());
+            variant["sku"] = json!(sku);
+        }
+        if n == 7 {
+            // One line refused: its variants repeat one another.
+            input["variants"][2]["optionValues"][0]["name"] = json!("S");
+        }
+        content.push_str(&json!({ "input": input }).to_string());
+        content.push('\n');
+    }
+    let (operation, lines) = server
+        .import(
+            &content,
+            "mutation($input: ProductSetInput!) { productSet(input: $input, synchronous: true) {
+               product { id title variantsCount { count } } userErrors { field message } } }",
+        )
+        .await;
+    assert_eq!(operation["objectCount"], "40", "{operation}");
+    let lines = support::by_line_number(lines);
+    assert_eq!(lines.len(), 40);
+    let refused = &lines[&7]["data"]["productSet"];
+    assert_eq!(refused["product"], Value::Null);
+    assert_eq!(refused["userErrors"][0]["field"], json!(["input", "variants", "2"]));
+    let made = &lines[&12]["data"]["productSet"]["product"];
+    assert_eq!(made["title"], "Shirt 12");
+    assert_eq!(made["variantsCount"]["count"], 3);
+    let read = read(&server, &made["id"]).await;
+    assert_eq!(titles(&read), ["S / Red", "M / Red", "L / Red"]);
+    let count = server.graphql("{ productsCount { count } productVariantsCount { count } }", json!({})).await;
+    assert_eq!(count["data"]["productsCount"]["count"], 39, "{count}");
+    assert_eq!(count["data"]["productVariantsCount"]["count"], 39 * 3);
+}
