@@ -392,9 +392,11 @@ mod tests {
 
     async fn store(dir: &tempfile::TempDir) -> Store {
         let clock = std::sync::Arc::new(stevedore_core::clock::SystemClock);
-        Store::open_sqlite(&dir.path().join("catalog.db"), clock, 2)
+        let store = Store::open_sqlite(&dir.path().join("catalog.db"), clock, 2)
             .await
-            .unwrap()
+            .unwrap();
+        crate::migrate(&store).await.unwrap();
+        store
     }
 
     #[tokio::test]

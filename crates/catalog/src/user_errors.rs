@@ -15,6 +15,7 @@ macro_rules! coded_user_error {
         }
 
         impl $name {
+            #[allow(dead_code)]
             pub(crate) fn new(field: &[&str], message: impl Into<String>, code: Option<&str>) -> Self {
                 Self {
                     field: Some(field.iter().map(|part| (*part).to_owned()).collect()),
@@ -48,10 +49,4 @@ coded_user_error! {
     ProductVariantsBulkReorderUserError: Asking::BulkUpdate;
     /// `ProductSetUserError`.
     ProductSetUserError: Asking::Set;
-    /// `ProductOptionsCreateUserError`.
-    ProductOptionsCreateUserError: Asking::BulkCreate;
-    /// `ProductOptionUpdateUserError`.
-    ProductOptionUpdateUserError: Asking::BulkUpdate;
-    /// `ProductOptionsDeleteUserError`.
-    ProductOptionsDeleteUserError: Asking::BulkUpdate;
 }

@@ -534,13 +534,21 @@ async fn a_bulk_import_of_product_set_lines_makes_each_product_whole_once() {
     assert_eq!(lines.len(), 40);
     let refused = &lines[&7]["data"]["productSet"];
     assert_eq!(refused["product"], Value::Null);
-    assert_eq!(refused["userErrors"][0]["field"], json!(["input", "variants", "2"]));
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "variants", "2"])
+    );
     let made = &lines[&12]["data"]["productSet"]["product"];
     assert_eq!(made["title"], "Shirt 12");
     assert_eq!(made["variantsCount"]["count"], 3);
     let read = read(&server, &made["id"]).await;
     assert_eq!(titles(&read), ["S / Red", "M / Red", "L / Red"]);
-    let count = server.graphql("{ productsCount { count } productVariantsCount { count } }", json!({})).await;
+    let count = server
+        .graphql(
+            "{ productsCount { count } productVariantsCount { count } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(count["data"]["productsCount"]["count"], 39, "{count}");
     assert_eq!(count["data"]["productVariantsCount"]["count"], 39 * 3);
 }

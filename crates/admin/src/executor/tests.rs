@@ -25,6 +25,7 @@ async fn setup() -> Setup {
     let store = Store::open_sqlite(&dir.path().join("stevedore.db"), clock.clone(), 2)
         .await
         .unwrap();
+    stevedore_catalog::migrate(&store).await.unwrap();
     let shop = store
         .create_shop_token("bench.myshopify.com", "token", &[], "secret", false)
         .await

@@ -23,6 +23,8 @@ pub(crate) const OWNERS: &[(&str, &str, &str)] = &[
     ("Product", "PRODUCT", "products"),
     ("ProductVariant", "PRODUCTVARIANT", "product_variants"),
     ("Collection", "COLLECTION", "collections"),
+    // The shop itself: the `shops` row of the request's shop.
+    ("Shop", "SHOP", "shops"),
 ];
 
 /// The owner type and table of a global id type that may own metafields.
@@ -37,6 +39,7 @@ pub(crate) fn owner_of(gid_type: &str) -> Option<(&'static str, &'static str)> {
 pub(crate) struct MetafieldRow {
     pub(crate) id: i64,
     pub(crate) owner_type: String,
+    #[allow(dead_code)]
     pub(crate) owner_id: i64,
     pub(crate) namespace: String,
     pub(crate) key: String,

@@ -294,13 +294,13 @@ async fn current(
 pub(crate) async fn check(
     db: &CatalogDb,
     shop: ShopId,
-    settings: &mut Vec<Setting>,
+    settings: &mut [Setting],
 ) -> CatalogResult<Vec<Refusal>> {
     let refusals = check_settings(settings);
     if !refusals.is_empty() {
         return Ok(refusals);
     }
-    let checked = settings.clone();
+    let checked = settings.to_vec();
     db.read(move |conn| async move { check_against_shop(conn, shop, &checked).await }.boxed())
         .await
 }
@@ -500,11 +500,13 @@ impl MetafieldMutation {
                             .bind(input.key.as_str())
                             .execute(&mut *conn)
                             .await?;
-                            deleted.push((done.rows_affected() > 0).then(|| MetafieldIdentifier {
-                                owner_id: input.owner_id,
-                                namespace: input.namespace,
-                                key: input.key,
-                            }));
+                            deleted.push((done.rows_affected() > 0).then_some(
+                                MetafieldIdentifier {
+                                    owner_id: input.owner_id,
+                                    namespace: input.namespace,
+                                    key: input.key,
+                                },
+                            ));
                         }
                         Ok(deleted)
                     }

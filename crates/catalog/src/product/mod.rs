@@ -22,7 +22,6 @@ pub use object::{
     Product, ProductCreatePayload, ProductDeleteInput, ProductDeletePayload, ProductUpdatePayload,
 };
 pub use query::ProductQuery;
-pub use set::ProductSetInput;
 pub(crate) use storage::{bind_row, find, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
 
 /// The access scope product mutations need.

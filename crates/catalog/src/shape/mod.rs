@@ -17,8 +17,6 @@ pub(crate) const DEFAULT_VALUE: &str = "Default Title";
 pub(crate) const MAX_OPTIONS: usize = 3;
 /// The most variants a product may have.
 pub(crate) const MAX_VARIANTS: usize = 2048;
-/// The longest option name or option value name, in characters.
-pub(crate) const MAX_NAME_CHARS: usize = 255;
 
 /// An option value: `id` 0 until it is saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,20 +148,6 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    /// The shape of a product made without options: the default option, value and variant.
-    pub(crate) fn default_for(product_id: i64, now: i64) -> Self {
-        let mut variant = VariantRow::new(product_id, now);
-        variant.set_values(&[DEFAULT_VALUE.to_owned()]);
-        Self {
-            product_id,
-            options: vec![ProductOption::new(
-                DEFAULT_OPTION,
-                [DEFAULT_VALUE.to_owned()],
-            )],
-            variants: vec![variant],
-        }
-    }
-
     /// A new product's shape with `options`, and its one variant: the first value of each.
     pub(crate) fn with_options(options: Vec<ProductOption>, now: i64) -> Self {
         let mut variant = VariantRow::new(0, now);
@@ -195,21 +179,6 @@ impl Shape {
             .any(|variant| variant.values().nth(option_index) == Some(value))
     }
 
-    /// Drops the values no variant has, as the hosted API does when variants go.
-    pub(crate) fn drop_unused_values(&mut self) {
-        for index in 0..self.options.len() {
-            let used: Vec<bool> = self.options[index]
-                .values
-                .iter()
-                .map(|value| self.value_has_variants(index, &value.name))
-                .collect();
-            let mut used = used.into_iter();
-            self.options[index]
-                .values
-                .retain(|_| used.next().unwrap_or(true));
-        }
-    }
-
     /// Numbers the variants 1, 2, … in their order.
     pub(crate) fn renumber(&mut self) {
         for (index, variant) in self.variants.iter_mut().enumerate() {
@@ -231,7 +200,7 @@ pub(crate) enum Change<T, E> {
     NoProduct,
     /// The rules refused it: nothing was written.
     Refused(E),
-    Done(Changed<T>),
+    Done(Box<Changed<T>>),
 }
 
 /// Loads product `product_id`'s shape, lets `change` work on it, and saves what it changed (in
@@ -277,11 +246,11 @@ where
                 .execute(&mut *conn)
                 .await?;
             product.updated_at = now;
-            Ok(Change::Done(Changed {
+            Ok(Change::Done(Box::new(Changed {
                 product,
                 shape: std::sync::Arc::new(after),
                 outcome,
-            }))
+            })))
         }
         .boxed()
     })

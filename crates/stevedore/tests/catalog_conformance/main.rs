@@ -496,12 +496,10 @@ fn needs_recorded_data(capture: &Value) -> Option<String> {
     }
     let mut reads: BTreeSet<String> = BTreeSet::new();
     // A read the recording made of the store before its mutation, kept beside it.
-    for key in ["preconditionRead"] {
-        let mut found = false;
-        records(&capture[key], &mut found);
-        if found {
-            reads.insert(key.to_owned());
-        }
+    let mut found = false;
+    records(&capture["preconditionRead"], &mut found);
+    if found {
+        reads.insert("preconditionRead".to_owned());
     }
     let calls = capture["upstreamCalls"]
         .as_array()
