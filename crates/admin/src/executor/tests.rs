@@ -231,8 +231,8 @@ fn lines_the_direct_path_declines_are_answered_by_the_schema() {
 /// neither document here has a direct plan (both select `variants`).
 #[test]
 fn taken_handles_are_numbered_at_the_flush_only_when_no_answer_shows_them() {
-    let without_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id variants(first: 1) { nodes { title } } } userErrors { field message } } }";
-    let with_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id handle variants(first: 1) { nodes { title } } } userErrors { field message } } }";
+    let without_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id seo { title } } userErrors { field message } } }";
+    let with_handle = "mutation call($input: ProductInput!) { productCreate(input: $input) { product { id handle seo { title } } userErrors { field message } } }";
     block_on(async {
         for (document, written) in [
             (without_handle, vec!["board", "board-1"]),
