@@ -552,3 +552,74 @@ async fn a_bulk_import_of_product_set_lines_makes_each_product_whole_once() {
     assert_eq!(count["data"]["productsCount"]["count"], 39, "{count}");
     assert_eq!(count["data"]["productVariantsCount"]["count"], 39 * 3);
 }
+
+#[tokio::test]
+async fn the_readmes_realistic_catalog_imports_and_reads_back_whole() {
+    let server = TestServer::start().await;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/catalog");
+    let content = std::fs::read_to_string(fixtures.join("products.jsonl")).unwrap();
+    let document = std::fs::read_to_string(fixtures.join("product-set.graphql")).unwrap();
+    let (operation, lines) = server.import(&content, &document).await;
+    assert_eq!(operation["objectCount"], "1000", "{operation}");
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["data"]["productSet"]["userErrors"] == json!([])),
+        "{:?}",
+        lines
+            .iter()
+            .find(|line| line["data"]["productSet"]["userErrors"] != json!([]))
+    );
+    let lines = support::by_line_number(lines);
+    let input: Value = serde_json::from_str(content.lines().nth(417).unwrap()).unwrap();
+    let made = &lines[&417]["data"]["productSet"]["product"];
+    let read = server
+        .graphql(
+            "query($id: ID!) { product(id: $id) { title vendor tags seo { title }
+               options { name values }
+               variants(first: 5) { nodes { sku barcode price compareAtPrice inventoryPolicy
+                 inventoryItem { measurement { weight { value } } } } }
+               material: metafield(namespace: \"custom\", key: \"material\") { value } } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    let product = &read["data"]["product"];
+    let input = &input["input"];
+    assert_eq!(product["title"], input["title"], "{read}");
+    assert_eq!(product["vendor"], input["vendor"]);
+    assert_eq!(product["seo"]["title"], input["seo"]["title"]);
+    assert_eq!(
+        product["material"]["value"],
+        input["metafields"][0]["value"]
+    );
+    assert_eq!(product["options"][0]["values"].as_array().unwrap().len(), 3);
+    for (variant, sent) in product["variants"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(input["variants"].as_array().unwrap())
+    {
+        assert_eq!(variant["sku"], sent["sku"]);
+        assert_eq!(variant["barcode"], sent["barcode"]);
+        assert_eq!(variant["price"], sent["price"]);
+        assert_eq!(variant["compareAtPrice"], sent["compareAtPrice"]);
+        assert_eq!(variant["inventoryPolicy"], sent["inventoryPolicy"]);
+        assert_eq!(
+            variant["inventoryItem"]["measurement"]["weight"]["value"],
+            sent["inventoryItem"]["measurement"]["weight"]["value"]
+        );
+    }
+    let vendor = input["vendor"].as_str().unwrap();
+    let counted = server
+        .graphql(
+            "query($q: String) { all: productsCount { count } vendor: productsCount(query: $q) { count } }",
+            json!({ "q": format!("vendor:'{vendor}'") }),
+        )
+        .await;
+    assert_eq!(counted["data"]["all"]["count"], 1000, "{counted}");
+    let expected = content
+        .lines()
+        .filter(|line| line.contains(&format!("\"vendor\":\"{vendor}\"")))
+        .count();
+    assert_eq!(counted["data"]["vendor"]["count"], expected);
+}
