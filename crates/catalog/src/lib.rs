@@ -64,6 +64,7 @@ pub struct CatalogMutation(
     product::ProductMutation,
     product::set::ProductSetMutation,
     variant::mutation::VariantMutation,
+    option::mutation::OptionMutation,
     metafield::mutation::MetafieldMutation,
     collection::CollectionMutation,
 );

@@ -3,8 +3,28 @@
 
 use crate::shape::rules::{Asking, Problem};
 
+/// A refusal already worded: where, what, and its code. Rules that only one family of
+/// mutations applies (the `productOptions*` ones) refuse with these; each payload's type takes
+/// them as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) field: Vec<String>,
+    pub(crate) message: String,
+    pub(crate) code: &'static str,
+}
+
+impl Refusal {
+    pub(crate) fn new(field: &[&str], message: impl Into<String>, code: &'static str) -> Self {
+        Self {
+            field: field.iter().map(|part| (*part).to_owned()).collect(),
+            message: message.into(),
+            code,
+        }
+    }
+}
+
 macro_rules! coded_user_error {
-    ($($(#[$doc:meta])* $name:ident: $asking:expr;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident $(: $asking:expr)?;)*) => {$(
         $(#[$doc])*
         #[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq, Eq)]
         pub struct $name {
@@ -25,6 +45,17 @@ macro_rules! coded_user_error {
             }
         }
 
+        impl From<Refusal> for $name {
+            fn from(refusal: Refusal) -> Self {
+                Self {
+                    field: Some(refusal.field),
+                    message: refusal.message,
+                    code: Some(refusal.code.to_owned()),
+                }
+            }
+        }
+
+        $(
         impl From<Problem> for $name {
             fn from(problem: Problem) -> Self {
                 let (message, code) = problem.words($asking);
@@ -35,6 +66,7 @@ macro_rules! coded_user_error {
                 }
             }
         }
+        )?
     )*};
 }
 
@@ -49,4 +81,12 @@ coded_user_error! {
     ProductVariantsBulkReorderUserError: Asking::BulkUpdate;
     /// `ProductSetUserError`.
     ProductSetUserError: Asking::Set;
+    /// `ProductOptionsCreateUserError`.
+    ProductOptionsCreateUserError;
+    /// `ProductOptionUpdateUserError`.
+    ProductOptionUpdateUserError;
+    /// `ProductOptionsDeleteUserError`.
+    ProductOptionsDeleteUserError;
+    /// `ProductOptionsReorderUserError`.
+    ProductOptionsReorderUserError;
 }

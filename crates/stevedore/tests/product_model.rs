@@ -263,6 +263,119 @@ const SET: &str = "mutation($input: ProductSetInput!, $identifier: ProductSetIde
     productSetOperation { id status }
     userErrors { field message code } } }";
 
+async fn option_change(server: &TestServer, field: &str, args: &str, variables: Value) -> Value {
+    let answer = server
+        .graphql(
+            &format!(
+                "mutation({args}) {{ {field}({}) {{ product {{ {PRODUCT_SHAPE} }}
+                    userErrors {{ field message code }} }} }}",
+                args.split(", ")
+                    .map(|arg| {
+                        let name = arg.split(':').next().unwrap().trim_start_matches('$');
+                        format!("{name}: ${name}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            variables,
+        )
+        .await;
+    answer["data"][field].clone()
+}
+
+#[tokio::test]
+async fn options_are_added_renamed_reordered_and_deleted_with_the_variants_following() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Mug" })).await;
+    let id = product["id"].clone();
+    let default_variant = product["variants"]["nodes"][0]["id"].clone();
+
+    // The default option gives way; its variant takes the first values and keeps its id.
+    let created = option_change(
+        &server,
+        "productOptionsCreate",
+        "$productId: ID!, $options: [OptionCreateInput!]!, $variantStrategy: ProductOptionCreateVariantStrategy",
+        json!({ "productId": id, "variantStrategy": "CREATE", "options": [
+            { "name": "Color", "values": [{ "name": "Red" }, { "name": "Blue" }] },
+            { "name": "Size", "values": [{ "name": "S" }, { "name": "M" }] } ] }),
+    )
+    .await;
+    assert_eq!(created["userErrors"], json!([]));
+    let product = &created["product"];
+    assert_eq!(
+        titles(product),
+        ["Red / S", "Red / M", "Blue / S", "Blue / M"]
+    );
+    assert_eq!(product["variants"]["nodes"][0]["id"], default_variant);
+
+    // The title delimiter is refused and nothing changes.
+    let refused = option_change(
+        &server,
+        "productOptionsCreate",
+        "$productId: ID!, $options: [OptionCreateInput!]!",
+        json!({ "productId": id, "options": [{ "name": "Fit / Cut", "values": [{ "name": "Slim" }] }] }),
+    )
+    .await;
+    assert_eq!(
+        refused["userErrors"],
+        json!([{ "field": ["options", "0", "name"],
+                 "message": "The name contains unsupported sequence ' / '", "code": "INVALID_NAME" }])
+    );
+    assert_eq!(titles(&refused["product"]), titles(product));
+
+    // Rename Color, move it last, rename a value and drop another with its variants.
+    let color = &product["options"][0];
+    let updated = option_change(
+        &server,
+        "productOptionUpdate",
+        "$productId: ID!, $option: OptionUpdateInput!, $optionValuesToUpdate: [OptionValueUpdateInput!], $optionValuesToDelete: [ID!], $variantStrategy: ProductOptionUpdateVariantStrategy",
+        json!({ "productId": id, "variantStrategy": "MANAGE",
+                "option": { "id": color["id"], "name": "Shade", "position": 2 },
+                "optionValuesToUpdate": [{ "id": color["optionValues"][0]["id"], "name": "Crimson" }],
+                "optionValuesToDelete": [color["optionValues"][1]["id"]] }),
+    )
+    .await;
+    assert_eq!(updated["userErrors"], json!([]));
+    assert_eq!(titles(&updated["product"]), ["S / Crimson", "M / Crimson"]);
+
+    // Sizes in a new order, by name; the variants follow.
+    let reordered = option_change(
+        &server,
+        "productOptionsReorder",
+        "$productId: ID!, $options: [OptionReorderInput!]!",
+        json!({ "productId": id, "options": [
+            { "name": "Size", "values": [{ "name": "M" }, { "name": "S" }] } ] }),
+    )
+    .await;
+    assert_eq!(reordered["userErrors"], json!([]));
+    assert_eq!(
+        titles(&reordered["product"]),
+        ["M / Crimson", "S / Crimson"]
+    );
+
+    // Deleting every option brings back the default one, with the first variant.
+    let options: Vec<Value> = reordered["product"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|option| option["id"].clone())
+        .collect();
+    let answer = server
+        .graphql(
+            "mutation($productId: ID!, $options: [ID!]!) {
+                productOptionsDelete(productId: $productId, options: $options, strategy: POSITION) {
+                    deletedOptionsIds userErrors { field message code } } }",
+            json!({ "productId": id, "options": options }),
+        )
+        .await;
+    let deleted = &answer["data"]["productOptionsDelete"];
+    assert_eq!(deleted["userErrors"], json!([]), "{answer}");
+    assert_eq!(deleted["deletedOptionsIds"], json!(options));
+    let product = read(&server, &id).await;
+    assert_eq!(titles(&product), ["Default Title"]);
+    assert_eq!(product["hasOnlyDefaultVariant"], true);
+}
+
 fn shirt(sizes: &[&str]) -> Value {
     json!({
         "title": "Shirt", "vendor": "Acme", "tags": ["b", "a"],

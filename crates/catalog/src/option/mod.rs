@@ -2,6 +2,7 @@
 //! the `productOptions*` mutations.
 
 pub(crate) mod mutation;
+pub(crate) mod rules;
 
 use crate::shape::Shape;
 use async_graphql::{InputObject, Object, ID};

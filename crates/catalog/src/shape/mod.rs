@@ -179,6 +179,23 @@ impl Shape {
             .any(|variant| variant.values().nth(option_index) == Some(value))
     }
 
+    /// Puts the options in `order` (indexes of the current options, each once); every
+    /// variant's values follow.
+    pub(crate) fn reorder_options(&mut self, order: &[usize]) {
+        self.options = order
+            .iter()
+            .map(|index| self.options[*index].clone())
+            .collect();
+        for variant in &mut self.variants {
+            let old: Vec<String> = variant.values().map(str::to_owned).collect();
+            let values: Vec<String> = order
+                .iter()
+                .map(|index| old.get(*index).cloned().unwrap_or_default())
+                .collect();
+            variant.set_values(&values);
+        }
+    }
+
     /// Numbers the variants 1, 2, … in their order.
     pub(crate) fn renumber(&mut self) {
         for (index, variant) in self.variants.iter_mut().enumerate() {
