@@ -16,6 +16,7 @@ mod option;
 mod paging;
 mod pending;
 mod product;
+pub mod restore;
 mod shape;
 mod sql;
 mod user_errors;

@@ -736,3 +736,97 @@ async fn the_readmes_realistic_catalog_imports_and_reads_back_whole() {
         .count();
     assert_eq!(counted["data"]["vendor"]["count"], expected);
 }
+
+#[tokio::test]
+async fn a_restored_product_keeps_the_ids_it_had_and_changes_like_any_other() {
+    use stevedore_catalog::restore::{restore, RestoredOption, RestoredProduct, RestoredVariant};
+    let server = TestServer::start().await;
+    let store = server.app.services().engine.store().clone();
+    let shop = store
+        .authenticate(&server.token)
+        .await
+        .unwrap()
+        .unwrap()
+        .shop
+        .id;
+    let variant = |id: i64, color: &str, item: i64| RestoredVariant {
+        id,
+        inventory_item_id: Some(item),
+        values: vec![color.to_owned()],
+        price: Some("12.50".into()),
+        sku: Some(format!("MUG-{color}")),
+        ..RestoredVariant::default()
+    };
+    let product = RestoredProduct {
+        id: 9_000_000_001,
+        title: "Restored mug".into(),
+        handle: "restored-mug".into(),
+        status: "ACTIVE".into(),
+        created_at: 1_700_000_000_000,
+        updated_at: 1_700_000_000_000,
+        options: vec![RestoredOption {
+            id: 9_000_000_101,
+            name: "Color".into(),
+            values: vec![
+                (9_000_000_201, "Red".into()),
+                (9_000_000_202, "Blue".into()),
+            ],
+        }],
+        variants: vec![
+            variant(9_000_000_301, "Red", 9_000_000_401),
+            variant(9_000_000_302, "Blue", 9_000_000_402),
+        ],
+        ..RestoredProduct::default()
+    };
+    restore(
+        &stevedore_catalog::CatalogDb::Pool(store),
+        shop,
+        vec![product],
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    let id = json!("gid://shopify/Product/9000000001");
+    let product = read(&server, &id).await;
+    assert_eq!(
+        product["options"][0]["id"],
+        "gid://shopify/ProductOption/9000000101"
+    );
+    assert_eq!(
+        product["options"][0]["optionValues"][1]["id"],
+        "gid://shopify/ProductOptionValue/9000000202"
+    );
+    assert_eq!(titles(&product), ["Red", "Blue"]);
+    let blue = &product["variants"]["nodes"][1];
+    assert_eq!(blue["id"], "gid://shopify/ProductVariant/9000000302");
+    assert_eq!(
+        blue["inventoryItem"]["id"],
+        "gid://shopify/InventoryItem/9000000402"
+    );
+    let answer = server
+        .graphql(
+            "query($id: ID!) { inventoryItem(id: $id) { id sku } }",
+            json!({ "id": "gid://shopify/InventoryItem/9000000402" }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["inventoryItem"]["sku"], "MUG-Blue",
+        "{answer}"
+    );
+
+    // A restored product takes the same mutations as any other.
+    let created = option_change(
+        &server,
+        "productOptionsCreate",
+        "$productId: ID!, $options: [OptionCreateInput!]!",
+        json!({ "productId": id, "options": [{ "name": "Size", "values": [{ "name": "L" }] }] }),
+    )
+    .await;
+    assert_eq!(created["userErrors"], json!([]));
+    assert_eq!(titles(&created["product"]), ["Red / L", "Blue / L"]);
+    assert_eq!(
+        created["product"]["variants"]["nodes"][1]["inventoryItem"]["id"],
+        "gid://shopify/InventoryItem/9000000402"
+    );
+}

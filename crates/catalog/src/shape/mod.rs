@@ -83,6 +83,8 @@ pub(crate) struct VariantRow {
     pub(crate) harmonized_system_code: Option<String>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+    /// Its inventory item's id where that is not the variant's own (a restored variant's).
+    pub(crate) inventory_item_id: Option<i64>,
 }
 
 impl VariantRow {
@@ -116,7 +118,13 @@ impl VariantRow {
             harmonized_system_code: None,
             created_at: now,
             updated_at: now,
+            inventory_item_id: None,
         }
+    }
+
+    /// Its inventory item's id.
+    pub(crate) fn item_id(&self) -> i64 {
+        self.inventory_item_id.unwrap_or(self.id)
     }
 
     /// The names of its values, in the options' order.

@@ -13,14 +13,29 @@ const VARIANT_COLUMNS: &str = "product_id, position, option1, option2, option3, 
      compare_at_price, sku, barcode, taxable, inventory_policy, inventory_quantity, tracked, \
      requires_shipping, unit_cost, weight, weight_unit, tax_code, requires_components, \
      show_unit_price, unit_price_measurement, country_code_of_origin, province_code_of_origin, \
-     harmonized_system_code, created_at, updated_at";
+     harmonized_system_code, created_at, updated_at, inventory_item_id";
 
 /// What a variant read selects, in [`VariantRow`]'s order.
 pub(crate) const VARIANT_SELECT: &str = "id, product_id, position, option1, option2, option3, \
      price, compare_at_price, sku, barcode, taxable, inventory_policy, inventory_quantity, \
      tracked, requires_shipping, unit_cost, weight, weight_unit, tax_code, requires_components, \
      show_unit_price, unit_price_measurement, country_code_of_origin, province_code_of_origin, \
-     harmonized_system_code, created_at, updated_at";
+     harmonized_system_code, created_at, updated_at, inventory_item_id";
+
+/// Inserts of an option and of a value: the table's next id, or (second) the one the row
+/// carries.
+const INSERT_OPTION: [&str; 2] = [
+    "INSERT INTO product_options (shop_id, product_id, name, position)
+     VALUES ($1, $2, $3, $4) RETURNING id",
+    "INSERT INTO product_options (shop_id, product_id, name, position, id)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+];
+const INSERT_VALUE: [&str; 2] = [
+    "INSERT INTO product_option_values (shop_id, product_id, option_id, name, position)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    "INSERT INTO product_option_values (shop_id, product_id, option_id, name, position, id)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+];
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -52,6 +67,7 @@ fn bind_variant<'q>(query: AnyQuery<'q>, row: &'q VariantRow) -> AnyQuery<'q> {
         .bind(row.harmonized_system_code.as_deref())
         .bind(row.created_at)
         .bind(row.updated_at)
+        .bind(row.inventory_item_id)
 }
 
 /// Writes the default option, value and variant of each of `products` (products of one shop or
@@ -193,7 +209,8 @@ pub(crate) async fn load_many(
 }
 
 /// Writes what `after` changed of `before` (the same product's shape as loaded), at `now`: rows
-/// gone are deleted, new ones (id 0) inserted and given their ids, changed ones updated.
+/// gone are deleted, new ones inserted, changed ones updated. A new row with id 0 is given the
+/// table's next id; one that carries an id (a restored record, see `crate::restore`) keeps it.
 /// Positions follow the order of `after`.
 pub(crate) async fn save(
     conn: &mut AnyConnection,
@@ -237,16 +254,17 @@ pub(crate) async fn save(
         let old = old_options.get(&option.id);
         match old {
             None => {
-                option.id = sqlx::query_scalar(
-                    "INSERT INTO product_options (shop_id, product_id, name, position)
-                     VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(shop.0)
-                .bind(product)
-                .bind(option.name.as_str())
-                .bind(position)
-                .fetch_one(&mut *conn)
-                .await?;
+                let query = sqlx::query_scalar(INSERT_OPTION[usize::from(option.id != 0)])
+                    .bind(shop.0)
+                    .bind(product)
+                    .bind(option.name.as_str())
+                    .bind(position);
+                let query = if option.id == 0 {
+                    query
+                } else {
+                    query.bind(option.id)
+                };
+                option.id = query.fetch_one(&mut *conn).await?;
             }
             Some(&(old_index, old)) if old.name != option.name || old_index != index => {
                 sqlx::query("UPDATE product_options SET name = $1, position = $2 WHERE id = $3")
@@ -278,18 +296,18 @@ pub(crate) async fn save(
             let value_position = value_index as i64 + 1;
             match old_values.get(&value.id) {
                 None => {
-                    value.id = sqlx::query_scalar(
-                        "INSERT INTO product_option_values
-                             (shop_id, product_id, option_id, name, position)
-                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    )
-                    .bind(shop.0)
-                    .bind(product)
-                    .bind(option.id)
-                    .bind(value.name.as_str())
-                    .bind(value_position)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                    let query = sqlx::query_scalar(INSERT_VALUE[usize::from(value.id != 0)])
+                        .bind(shop.0)
+                        .bind(product)
+                        .bind(option.id)
+                        .bind(value.name.as_str())
+                        .bind(value_position);
+                    let query = if value.id == 0 {
+                        query
+                    } else {
+                        query.bind(value.id)
+                    };
+                    value.id = query.fetch_one(&mut *conn).await?;
                 }
                 Some(&(old_index, old)) if old.name != value.name || old_index != value_index => {
                     sqlx::query(
@@ -315,6 +333,14 @@ pub(crate) async fn save(
             values.join(", ")
         )
     });
+    static INSERT_WITH_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let count = VARIANT_COLUMNS.split(", ").count();
+        let values: Vec<String> = (2..=count + 2).map(|n| format!("${n}")).collect();
+        format!(
+            "INSERT INTO product_variants (shop_id, {VARIANT_COLUMNS}, id) VALUES ($1, {})",
+            values.join(", ")
+        )
+    });
     static UPDATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         let sets: Vec<String> = VARIANT_COLUMNS
             .split(", ")
@@ -329,6 +355,13 @@ pub(crate) async fn save(
     for variant in after.variants.iter_mut() {
         variant.product_id = product;
         match old_variants.get(&variant.id) {
+            None if variant.id != 0 => {
+                // A restored variant keeps its id and its times.
+                bind_variant(sqlx::query(INSERT_WITH_ID.as_str()).bind(shop.0), variant)
+                    .bind(variant.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             None => {
                 variant.created_at = now;
                 variant.updated_at = now;

@@ -273,10 +273,10 @@ pub struct InventoryItemMeasurement {
 #[Object]
 impl InventoryItem {
     pub async fn id(&self) -> ID {
-        ID(Gid::new("InventoryItem", self.0.row().id).to_string())
+        ID(Gid::new("InventoryItem", self.0.row().item_id()).to_string())
     }
     async fn legacy_resource_id(&self) -> UnsignedInt64 {
-        UnsignedInt64(self.0.row().id as u64)
+        UnsignedInt64(self.0.row().item_id() as u64)
     }
     async fn sku(&self) -> Option<&str> {
         self.0.row().sku.as_deref()

@@ -8,7 +8,7 @@ use crate::metafield::mutation::{check, refusal_path, settings_of, write_all, Se
 use crate::product::mutation::{now_millis, shop};
 use crate::product::{Product, WRITE_PRODUCTS};
 use crate::shape::rules::{amount_problems, Broken, Problem};
-use crate::shape::{change, Change, Shape, VariantRow, DEFAULT_VALUE};
+use crate::shape::{change, Change, Shape, VariantRow};
 use crate::user_errors::{
     ProductVariantsBulkCreateUserError, ProductVariantsBulkDeleteUserError,
     ProductVariantsBulkReorderUserError, ProductVariantsBulkUpdateUserError,
@@ -245,16 +245,17 @@ impl VariantMutation {
                     |db| async move {
                         let changed = change(&db, shop, product, now, move |shape| {
                             let goes = !inputs.is_empty() && standalone_goes(shape, strategy);
-                            let default_goes = goes && shape.has_only_default_variant();
                             let problems = create_variants(shape, &inputs, now, &["variants"]);
                             if !problems.is_empty() {
                                 return Err(problems);
                             }
                             if goes {
-                                shape.variants.remove(0);
-                                if default_goes {
-                                    for option in &mut shape.options {
-                                        option.values.retain(|value| value.name != DEFAULT_VALUE);
+                                // The standalone variant goes, and with it the values only it
+                                // had.
+                                let gone = shape.variants.remove(0);
+                                for (index, value) in gone.values().enumerate() {
+                                    if !shape.value_has_variants(index, value) {
+                                        shape.options[index].values.retain(|v| v.name != value);
                                     }
                                 }
                             }

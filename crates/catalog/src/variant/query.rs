@@ -16,25 +16,54 @@ pub(crate) async fn find(
     shop: ShopId,
     id: i64,
 ) -> async_graphql::Result<Option<ProductVariant>> {
+    find_by(db, shop, id, "id = $1").await
+}
+
+/// The variant whose inventory item has id `id`.
+pub(crate) async fn find_item(
+    db: &CatalogDb,
+    shop: ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<ProductVariant>> {
+    find_by(
+        db,
+        shop,
+        id,
+        "(inventory_item_id = $1 OR (inventory_item_id IS NULL AND id = $1))",
+    )
+    .await
+}
+
+/// The variant that `condition` (on `$1`, `id`) finds.
+async fn find_by(
+    db: &CatalogDb,
+    shop: ShopId,
+    id: i64,
+    condition: &'static str,
+) -> async_graphql::Result<Option<ProductVariant>> {
     let found = db
         .read(move |conn| {
             async move {
-                let product: Option<i64> = sqlx::query_scalar(
-                    "SELECT product_id FROM product_variants WHERE id = $1 AND shop_id = $2",
-                )
-                .bind(id)
-                .bind(shop.0)
-                .fetch_optional(&mut *conn)
-                .await?;
-                match product {
-                    Some(product) => Ok(Some(crate::shape::load(conn, shop, product).await?)),
+                let sql = format!(
+                    "SELECT id, product_id FROM product_variants WHERE {condition} AND shop_id = $2"
+                );
+                let found: Option<(i64, i64)> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .bind(shop.0)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                match found {
+                    Some((variant, product)) => Ok(Some((
+                        variant,
+                        crate::shape::load(conn, shop, product).await?,
+                    ))),
                     None => Ok(None),
                 }
             }
             .boxed()
         })
         .await?;
-    Ok(found.and_then(|shape| ProductVariant::with_id(&Arc::new(shape), id)))
+    Ok(found.and_then(|(variant, shape)| ProductVariant::with_id(&Arc::new(shape), variant)))
 }
 
 /// `productVariants(query:)`: the terms this catalog answers, as a `WHERE` fragment binding
@@ -90,7 +119,8 @@ impl VariantQuery {
         find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await
     }
 
-    /// An inventory item of this shop by id (each variant's item has the variant's id).
+    /// An inventory item of this shop by id (a variant's item has the variant's id unless it
+    /// was restored with one of its own).
     #[graphql(guard = "RequireScope::new(\"inventoryItem\", \"read_products\")")]
     async fn inventory_item(
         &self,
@@ -100,7 +130,7 @@ impl VariantQuery {
         let Ok(id) = Gid::parse_as(&id, "InventoryItem") else {
             return Ok(None);
         };
-        Ok(find(ctx.data::<CatalogDb>()?, shop(ctx)?, id)
+        Ok(find_item(ctx.data::<CatalogDb>()?, shop(ctx)?, id)
             .await?
             .map(InventoryItem))
     }
