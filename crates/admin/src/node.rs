@@ -3,7 +3,10 @@
 use crate::bulk::BulkOperationObject;
 use async_graphql::{Context, Interface, Object, ID};
 use std::sync::Arc;
-use stevedore_catalog::{CatalogDb, Collection, InventoryItem, Metafield, Product, ProductVariant};
+use stevedore_catalog::{
+    CatalogDb, Collection, ExternalVideo, InventoryItem, Media, MediaImage, Metafield, Model3d,
+    Product, ProductVariant, Video,
+};
 use stevedore_core::access::access_denied;
 use stevedore_core::OrInternal;
 use stevedore_core::{Gid, OperationId, Scopes, ShopId};
@@ -17,6 +20,21 @@ pub enum Node {
     InventoryItem(InventoryItem),
     Metafield(Metafield),
     Collection(Collection),
+    MediaImage(MediaImage),
+    Video(Video),
+    ExternalVideo(ExternalVideo),
+    Model3d(Model3d),
+}
+
+impl From<Media> for Node {
+    fn from(media: Media) -> Self {
+        match media {
+            Media::MediaImage(media) => Node::MediaImage(media),
+            Media::Video(media) => Node::Video(media),
+            Media::ExternalVideo(media) => Node::ExternalVideo(media),
+            Media::Model3d(media) => Node::Model3d(media),
+        }
+    }
 }
 
 /// The object `id` names, for the `field` (`node` or `nodes`) asking. Catalog objects need
@@ -27,7 +45,15 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
     let db = ctx.data::<CatalogDb>()?;
     if matches!(
         gid.type_name.as_str(),
-        "Product" | "ProductVariant" | "InventoryItem" | "Metafield" | "Collection"
+        "Product"
+            | "ProductVariant"
+            | "InventoryItem"
+            | "Metafield"
+            | "Collection"
+            | "MediaImage"
+            | "Video"
+            | "ExternalVideo"
+            | "Model3d"
     ) && !ctx
         .data_opt::<Scopes>()
         .is_some_and(|scopes| scopes.allows("read_products"))
@@ -50,9 +76,14 @@ async fn find(ctx: &Context<'_>, field: &str, id: &str) -> async_graphql::Result
         "ProductVariant" => stevedore_catalog::find_variant(db, shop, gid.id)
             .await?
             .map(Node::ProductVariant),
-        "InventoryItem" => stevedore_catalog::find_variant(db, shop, gid.id)
+        "InventoryItem" => stevedore_catalog::find_inventory_item(db, shop, gid.id)
             .await?
-            .map(|variant| Node::InventoryItem(variant.item())),
+            .map(Node::InventoryItem),
+        kind @ ("MediaImage" | "Video" | "ExternalVideo" | "Model3d") => {
+            stevedore_catalog::find_media(db, shop, kind, gid.id)
+                .await?
+                .map(Node::from)
+        }
         "Metafield" => stevedore_catalog::find_metafield(db, shop, gid.id)
             .await?
             .map(Node::Metafield),

@@ -11,6 +11,7 @@ mod db;
 mod direct;
 mod error;
 mod handle;
+mod media;
 mod metafield;
 mod option;
 mod paging;
@@ -26,6 +27,7 @@ pub use collection::{Collection, CollectionInput};
 pub use db::{CatalogDb, ChunkFault, ChunkTransaction, ChunkWrites};
 pub use direct::{DirectCreate, DirectError, HandleNotAnswered, PayloadField, ProductField};
 pub use error::{CatalogError, CatalogResult};
+pub use media::{ExternalVideo, Media, MediaImage, Model3d, Video};
 pub use metafield::Metafield;
 pub use option::{ProductOption, ProductOptionValue};
 pub use paging::Count;
@@ -56,6 +58,7 @@ pub struct CatalogQuery(
     product::ProductQuery,
     product::operation::ProductOperationQuery,
     variant::query::VariantQuery,
+    media::mutation::JobQuery,
     collection::CollectionQuery,
 );
 
@@ -66,6 +69,7 @@ pub struct CatalogMutation(
     product::set::ProductSetMutation,
     variant::mutation::VariantMutation,
     option::mutation::OptionMutation,
+    media::mutation::MediaMutation,
     metafield::mutation::MetafieldMutation,
     collection::CollectionMutation,
 );
@@ -110,6 +114,34 @@ pub async fn find_variant(
     id: i64,
 ) -> async_graphql::Result<Option<ProductVariant>> {
     variant::query::find(db, shop, id).await
+}
+
+/// Reads an inventory item by global id, for `node(id:)`.
+pub async fn find_inventory_item(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    id: i64,
+) -> async_graphql::Result<Option<InventoryItem>> {
+    Ok(variant::query::find_item(db, shop, id)
+        .await?
+        .map(|variant| variant.item()))
+}
+
+/// Reads a media item by global id (of its own type), for `node(id:)`.
+pub async fn find_media(
+    db: &CatalogDb,
+    shop: stevedore_core::ShopId,
+    gid_type: &str,
+    id: i64,
+) -> async_graphql::Result<Option<Media>> {
+    use futures::FutureExt;
+    let row = db
+        .read(move |conn| media::storage::find(conn, shop, id).boxed())
+        .await?;
+    Ok(row
+        .map(|row| media::MediaItem { row, fresh: false })
+        .filter(|item| item.kind().gid_type() == gid_type)
+        .map(media::MediaItem::into_media))
 }
 
 /// Reads a metafield by global id, for `node(id:)`.

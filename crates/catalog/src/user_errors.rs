@@ -89,4 +89,6 @@ coded_user_error! {
     ProductOptionsDeleteUserError;
     /// `ProductOptionsReorderUserError`.
     ProductOptionsReorderUserError;
+    /// `MediaUserError`.
+    MediaUserError;
 }

@@ -830,3 +830,192 @@ async fn a_restored_product_keeps_the_ids_it_had_and_changes_like_any_other() {
         "gid://shopify/InventoryItem/9000000402"
     );
 }
+
+const MEDIA_SHAPE: &str = "media(first: 10) { nodes { id alt mediaContentType status
+    ... on MediaImage { image { url altText } } } }
+    featuredMedia { id } images(first: 10) { nodes { id url altText } }";
+
+async fn media_of(server: &TestServer, id: &Value) -> Value {
+    let answer = server
+        .graphql(
+            &format!("query($id: ID!) {{ product(id: $id) {{ {MEDIA_SHAPE} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    answer["data"]["product"].clone()
+}
+
+#[tokio::test]
+async fn media_are_added_by_url_read_back_ready_changed_reordered_and_deleted() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Poster" })).await;
+    let id = product["id"].clone();
+    let answer = server
+        .graphql(
+            &format!(
+                "mutation($productId: ID!, $media: [CreateMediaInput!]!) {{
+                    productCreateMedia(productId: $productId, media: $media) {{
+                        media {{ alt mediaContentType status ... on MediaImage {{ image {{ url }} }} }}
+                        mediaUserErrors {{ field message code }}
+                        product {{ {MEDIA_SHAPE} }} }} }}"
+            ),
+            json!({ "productId": id, "media": [
+                { "alt": "Front", "mediaContentType": "IMAGE", "originalSource": "https://cdn.example.test/front.png" },
+                { "alt": "Broken", "mediaContentType": "IMAGE", "originalSource": "not-a-url" },
+                { "alt": "Back", "mediaContentType": "IMAGE", "originalSource": "https://cdn.example.test/back.jpg" } ] }),
+        )
+        .await;
+    let created = &answer["data"]["productCreateMedia"];
+    // The valid ones are made, as the hosted API shows them before processing.
+    assert_eq!(
+        created["media"],
+        json!([
+            { "alt": "Front", "mediaContentType": "IMAGE", "status": "UPLOADED", "image": null },
+            { "alt": "Back", "mediaContentType": "IMAGE", "status": "UPLOADED", "image": null } ]),
+        "{answer}"
+    );
+    assert_eq!(
+        created["mediaUserErrors"],
+        json!([{ "field": ["media", "1", "originalSource"], "message": "Image URL is invalid", "code": "INVALID" }])
+    );
+    assert_eq!(created["product"]["featuredMedia"], Value::Null);
+
+    // A later request finds them ready, with their source as the image.
+    let read = media_of(&server, &id).await;
+    let nodes = read["media"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(nodes[0]["status"], "READY");
+    assert_eq!(
+        nodes[0]["image"]["url"],
+        "https://cdn.example.test/front.png"
+    );
+    assert_eq!(read["featuredMedia"]["id"], nodes[0]["id"]);
+    assert_eq!(read["images"]["nodes"].as_array().unwrap().len(), 2);
+    let node = server
+        .graphql(
+            "query($id: ID!) { node(id: $id) { id ... on MediaImage { alt } } }",
+            json!({ "id": nodes[1]["id"] }),
+        )
+        .await;
+    assert_eq!(node["data"]["node"]["alt"], "Back", "{node}");
+
+    // An unknown id changes nothing; a known one takes its new alt.
+    let update = "mutation($productId: ID!, $media: [UpdateMediaInput!]!) {
+        productUpdateMedia(productId: $productId, media: $media) {
+            media { alt status } mediaUserErrors { field message code } } }";
+    let missing = "gid://shopify/MediaImage/999999999";
+    let answer = server
+        .graphql(
+            update,
+            json!({ "productId": id, "media": [
+            { "id": nodes[0]["id"], "alt": "Never" }, { "id": missing, "alt": "Never" } ] }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productUpdateMedia"]["mediaUserErrors"],
+        json!([{ "field": ["media"], "message": format!("Media id {missing} does not exist"),
+                 "code": "MEDIA_DOES_NOT_EXIST" }])
+    );
+    let answer = server
+        .graphql(
+            update,
+            json!({ "productId": id, "media": [{ "id": nodes[0]["id"], "alt": "Front, again" }] }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productUpdateMedia"]["media"],
+        json!([{ "alt": "Front, again", "status": "READY" }])
+    );
+
+    // Back first, then the front one deleted.
+    let answer = server
+        .graphql(
+            "mutation($id: ID!, $moves: [MoveInput!]!) { productReorderMedia(id: $id, moves: $moves) {
+                job { id done } mediaUserErrors { message } } }",
+            json!({ "id": id, "moves": [{ "id": nodes[1]["id"], "newPosition": "0" }] }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productReorderMedia"]["mediaUserErrors"],
+        json!([])
+    );
+    let alts: Vec<Value> = media_of(&server, &id).await["media"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["alt"].clone())
+        .collect();
+    assert_eq!(alts, [json!("Back"), json!("Front, again")]);
+    let answer = server
+        .graphql(
+            "mutation($productId: ID!, $mediaIds: [ID!]!) { productDeleteMedia(productId: $productId, mediaIds: $mediaIds) {
+                deletedMediaIds mediaUserErrors { message } } }",
+            json!({ "productId": id, "mediaIds": [nodes[0]["id"]] }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productDeleteMedia"]["deletedMediaIds"],
+        json!([nodes[0]["id"]])
+    );
+    let left = media_of(&server, &id).await;
+    assert_eq!(left["media"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(left["media"]["nodes"][0]["alt"], "Back");
+}
+
+#[tokio::test]
+async fn product_set_makes_a_products_media_exactly_its_files() {
+    let server = TestServer::start().await;
+    let set = "mutation($input: ProductSetInput!) { productSet(input: $input) {
+        product { id media(first: 10) { nodes { id alt status } } }
+        userErrors { field message code } } }";
+    let answer = server
+        .graphql(
+            set,
+            json!({ "input": { "title": "Lamp", "files": [
+            { "originalSource": "https://cdn.example.test/lamp-1.jpg", "alt": "On" },
+            { "originalSource": "https://cdn.example.test/lamp-2.jpg", "alt": "Off" } ] } }),
+        )
+        .await;
+    let product = &answer["data"]["productSet"]["product"];
+    assert_eq!(
+        product["media"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| (node["alt"].clone(), node["status"].clone()))
+            .collect::<Vec<_>>(),
+        [
+            (json!("On"), json!("UPLOADED")),
+            (json!("Off"), json!("UPLOADED"))
+        ],
+        "{answer}"
+    );
+    let kept = product["media"]["nodes"][1]["id"].clone();
+    // Again by id: one kept (first now), one new, the other gone.
+    let answer = server
+        .graphql(
+            set,
+            json!({ "input": { "id": product["id"], "files": [
+            { "id": kept, "alt": "Off, kept" },
+            { "originalSource": "https://cdn.example.test/lamp-3.jpg", "alt": "Dimmed" } ] } }),
+        )
+        .await;
+    let media = &answer["data"]["productSet"]["product"]["media"]["nodes"];
+    assert_eq!(media[0]["id"], kept, "{answer}");
+    assert_eq!(media[0]["alt"], "Off, kept");
+    assert_eq!(media[0]["status"], "READY");
+    assert_eq!(media[1]["alt"], "Dimmed");
+    assert_eq!(media.as_array().unwrap().len(), 2);
+
+    // A source that is no URL refuses the whole input.
+    let answer = server
+        .graphql(
+            set,
+            json!({ "input": { "title": "Broken", "files": [{ "originalSource": "lamp.jpg" }] } }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["productSet"]["userErrors"],
+        json!([{ "field": ["input", "files", "0", "originalSource"], "message": "File URL is invalid",
+                 "code": "INVALID_INPUT" }])
+    );
+}

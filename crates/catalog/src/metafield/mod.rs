@@ -138,6 +138,7 @@ pub(crate) async fn field_of(
     namespace: Option<String>,
     key: String,
 ) -> async_graphql::Result<Option<Metafield>> {
+    let namespace = namespace.map(|given| mutation::namespace_of(Some(&given)));
     let shop = *ctx.data::<ShopId>()?;
     let rows = ctx
         .data::<CatalogDb>()?
@@ -180,6 +181,7 @@ pub(crate) async fn connection_of(
         reverse,
     } = page;
     let window = Window::from_arguments(first, last, after, before, reverse.unwrap_or(false))?;
+    let namespace = namespace.map(|given| mutation::namespace_of(Some(&given)));
     let shop = *ctx.data::<ShopId>()?;
     let rows = ctx
         .data::<CatalogDb>()?

@@ -15,6 +15,18 @@ use stevedore_store::AnyConnection;
 const MAX_SET: usize = 25;
 /// The namespace of a metafield set without one: the app's own.
 pub(crate) const APP_NAMESPACE: &str = "app--1";
+/// The namespace a metafield input means: the app's own when it gives none, and `$app` (alone
+/// or as the `$app:` prefix) expanded to it, as the hosted API expands it.
+pub(crate) fn namespace_of(given: Option<&str>) -> String {
+    match given {
+        None | Some("$app") => APP_NAMESPACE.to_owned(),
+        Some(given) => match given.strip_prefix("$app:") {
+            Some(rest) => format!("{APP_NAMESPACE}--{rest}"),
+            None => given.to_owned(),
+        },
+    }
+}
+
 const RESERVED_NAMESPACES: &[&str] = &["shopify_standard", "protected", "shopify-l10n-fields"];
 
 /// `MetafieldsSetInput`.
@@ -359,10 +371,7 @@ pub(crate) fn settings_of(
         .map(|input| Setting {
             owner_type,
             owner_id: 0,
-            namespace: input
-                .namespace
-                .clone()
-                .unwrap_or_else(|| APP_NAMESPACE.to_owned()),
+            namespace: namespace_of(input.namespace.as_deref()),
             key: input.key.clone().unwrap_or_default(),
             kind: input.kind.clone(),
             value: input.value.clone().unwrap_or_default(),
@@ -426,10 +435,7 @@ impl MetafieldMutation {
                     Setting {
                         owner_type,
                         owner_id,
-                        namespace: input
-                            .namespace
-                            .clone()
-                            .unwrap_or_else(|| APP_NAMESPACE.to_owned()),
+                        namespace: namespace_of(input.namespace.as_deref()),
                         key: input.key.clone(),
                         kind: input.kind.clone(),
                         value: input.value.clone(),
@@ -519,5 +525,21 @@ impl MetafieldMutation {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_namespace_is_given_and_expanded() {
+        assert_eq!(namespace_of(None), APP_NAMESPACE);
+        assert_eq!(namespace_of(Some("$app")), APP_NAMESPACE);
+        assert_eq!(
+            namespace_of(Some("$app:guards")),
+            format!("{APP_NAMESPACE}--guards")
+        );
+        assert_eq!(namespace_of(Some("custom")), "custom");
     }
 }

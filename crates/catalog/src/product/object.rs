@@ -4,6 +4,7 @@
 use super::storage::ProductRow;
 use super::ProductStatus;
 use crate::db::CatalogDb;
+use crate::media::{Media, MediaContentType, MediaItem, ProductImage};
 use crate::option::ProductOption;
 use crate::paging::Count;
 use crate::paging::{IdCursor, Window};
@@ -33,6 +34,8 @@ pub struct Seo {
 pub struct Product {
     pub(crate) row: ProductRow,
     shape: Arc<tokio::sync::OnceCell<Arc<Shape>>>,
+    /// Media the request showing it made (shown before processing, see `crate::media`).
+    fresh_media: Arc<Vec<i64>>,
 }
 
 impl From<ProductRow> for Product {
@@ -40,6 +43,7 @@ impl From<ProductRow> for Product {
         Self {
             row,
             shape: Arc::default(),
+            fresh_media: Arc::default(),
         }
     }
 }
@@ -50,7 +54,41 @@ impl Product {
         Self {
             row,
             shape: Arc::new(tokio::sync::OnceCell::new_with(Some(shape))),
+            fresh_media: Arc::default(),
         }
+    }
+
+    /// The product in the payload of the request that made media `fresh`.
+    pub(crate) fn with_fresh_media(mut self, fresh: Vec<i64>) -> Self {
+        self.fresh_media = Arc::new(fresh);
+        self
+    }
+
+    /// Its media in their order, as this request sees them.
+    async fn media_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MediaItem>> {
+        let db = ctx.data::<CatalogDb>()?;
+        let (shop, id) = (super::mutation::shop(ctx)?, self.row.id);
+        let rows = db
+            .read(move |conn| crate::media::storage::of_product(conn, shop, id).boxed())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| MediaItem {
+                fresh: self.fresh_media.contains(&row.id),
+                row,
+            })
+            .collect())
+    }
+
+    /// Its images that are ready, in their order.
+    async fn ready_images(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductImage>> {
+        Ok(self
+            .media_items(ctx)
+            .await?
+            .into_iter()
+            .filter(|item| !item.fresh && item.kind() == MediaContentType::Image)
+            .map(ProductImage)
+            .collect())
     }
 
     /// Its shape, read through `db` if no field has read it yet.
@@ -244,6 +282,63 @@ impl Product {
             reverse,
         };
         crate::metafield::connection_of(ctx, "PRODUCT", self.row.id, namespace, keys, page).await
+    }
+
+    /// Its media in their order (`sortKey: POSITION`, the only order kept).
+    #[allow(clippy::too_many_arguments)]
+    async fn media(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+        #[graphql(name = "sortKey")] _sort_key: Option<crate::media::ProductMediaSortKeys>,
+    ) -> async_graphql::Result<Connection<IdCursor, Media>> {
+        let window = Window::from_arguments(first, last, after, before, reverse.unwrap_or(false))?;
+        let items = self.media_items(ctx).await?;
+        Ok(window.page_in_order(
+            items.into_iter().map(MediaItem::into_media).collect(),
+            |media| media.item().row.position,
+        ))
+    }
+
+    async fn media_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Count> {
+        Ok(Count::exact(self.media_items(ctx).await?.len()))
+    }
+
+    /// Its first media item, once ready.
+    async fn featured_media(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Media>> {
+        Ok(self
+            .media_items(ctx)
+            .await?
+            .into_iter()
+            .next()
+            .filter(|item| !item.fresh)
+            .map(MediaItem::into_media))
+    }
+
+    /// Its ready images, in their order.
+    async fn images(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+    ) -> async_graphql::Result<Connection<IdCursor, ProductImage>> {
+        let window = Window::from_arguments(first, last, after, before, reverse.unwrap_or(false))?;
+        let images = self.ready_images(ctx).await?;
+        Ok(window.page_in_order(images, |image| image.0.row.position))
+    }
+
+    async fn featured_image(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ProductImage>> {
+        Ok(self.ready_images(ctx).await?.into_iter().next())
     }
 
     async fn total_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {

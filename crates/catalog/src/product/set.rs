@@ -63,6 +63,8 @@ pub struct ProductSetInput {
     pub product_options: Option<Vec<OptionSetInput>>,
     pub variants: Option<Vec<ProductVariantSetInput>>,
     pub metafields: Option<Vec<MetafieldInput>>,
+    /// The product's media, exactly these in this order (left as they are when not given).
+    pub files: Option<Vec<crate::media::mutation::FileSetInput>>,
 }
 
 impl ProductSetInput {
@@ -500,7 +502,13 @@ pub(crate) async fn run(
             .as_ref()
             .and_then(|identifier| identifier.handle.clone());
     }
-    let errors = attribute_errors(&fields, target.is_none());
+    let mut errors = attribute_errors(&fields, target.is_none());
+    let files = input.files.clone();
+    errors.extend(
+        crate::media::mutation::file_set_refusals(files.as_deref().unwrap_or_default(), &["input"])
+            .into_iter()
+            .map(ProductSetUserError::from),
+    );
     if !errors.is_empty() {
         return Ok((None, errors));
     }
@@ -616,6 +624,24 @@ pub(crate) async fn run(
             if !settings.is_empty() {
                 crate::metafield::mutation::write_all(&db, shop, settings, now).await?;
             }
+            let product = match files {
+                Some(files) => {
+                    let id = product.row.id;
+                    let made = db
+                        .write(move |conn| {
+                            async move {
+                                crate::media::mutation::set_product_media(
+                                    conn, shop, id, &files, now,
+                                )
+                                .await
+                            }
+                            .boxed()
+                        })
+                        .await?;
+                    product.with_fresh_media(made)
+                }
+                None => product,
+            };
             Ok((Some(product), vec![]))
         },
     )
