@@ -692,7 +692,8 @@ async fn the_readmes_realistic_catalog_imports_and_reads_back_whole() {
                options { name values }
                variants(first: 5) { nodes { sku barcode price compareAtPrice inventoryPolicy
                  inventoryItem { measurement { weight { value } } } } }
-               material: metafield(namespace: \"custom\", key: \"material\") { value } } }",
+               material: metafield(namespace: \"custom\", key: \"material\") { value }
+               media(first: 5) { nodes { alt status ... on MediaImage { image { url } } } } } }",
             json!({ "id": made["id"] }),
         )
         .await;
@@ -706,6 +707,14 @@ async fn the_readmes_realistic_catalog_imports_and_reads_back_whole() {
         input["metafields"][0]["value"]
     );
     assert_eq!(product["options"][0]["values"].as_array().unwrap().len(), 3);
+    let images: Vec<Value> = input["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| json!({ "alt": file["alt"], "status": "READY",
+                            "image": { "url": file["originalSource"] } }))
+        .collect();
+    assert_eq!(product["media"]["nodes"], json!(images));
     for (variant, sent) in product["variants"]["nodes"]
         .as_array()
         .unwrap()
