@@ -39,6 +39,20 @@ pub struct RestoredProduct {
     pub options: Vec<RestoredOption>,
     /// In their order.
     pub variants: Vec<RestoredVariant>,
+    /// In their order.
+    pub media: Vec<RestoredMedia>,
+}
+
+/// A media item of a product.
+#[derive(Debug, Clone, Default)]
+pub struct RestoredMedia {
+    pub id: i64,
+    /// `IMAGE`, `VIDEO`, `EXTERNAL_VIDEO` or `MODEL_3D`.
+    pub content_type: String,
+    pub alt: String,
+    pub original_source: String,
+    /// Its image's `ProductImage` id, where the record shows one.
+    pub image_id: Option<i64>,
 }
 
 /// An option: its id, name and values (id 0 where the record did not show one: a new id).
@@ -120,6 +134,14 @@ pub async fn restore(
                         ..Shape::default()
                     },
                     &mut shape,
+                    product.created_at,
+                )
+                .await?;
+                crate::media::storage::insert_restored(
+                    &mut *conn,
+                    shop,
+                    product.id,
+                    &product.media,
                     product.created_at,
                 )
                 .await?;

@@ -711,8 +711,10 @@ async fn the_readmes_realistic_catalog_imports_and_reads_back_whole() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|file| json!({ "alt": file["alt"], "status": "READY",
-                            "image": { "url": file["originalSource"] } }))
+        .map(|file| {
+            json!({ "alt": file["alt"], "status": "READY",
+                            "image": { "url": file["originalSource"] } })
+        })
         .collect();
     assert_eq!(product["media"]["nodes"], json!(images));
     for (variant, sent) in product["variants"]["nodes"]

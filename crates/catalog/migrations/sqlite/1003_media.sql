@@ -10,6 +10,8 @@ CREATE TABLE media (
     alt TEXT NOT NULL DEFAULT '',
     original_source TEXT NOT NULL,
     filename TEXT,
+    -- Its image's id as a ProductImage, where that is not the media item's own (a restored one's).
+    image_id INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );

@@ -295,7 +295,7 @@ pub struct ProductImage(pub(crate) MediaItem);
 #[Object]
 impl ProductImage {
     async fn id(&self) -> ID {
-        ID(Gid::new("ProductImage", self.0.row.id).to_string())
+        ID(Gid::new("ProductImage", self.0.row.image_id.unwrap_or(self.0.row.id)).to_string())
     }
     async fn url(&self) -> Url {
         Url(self.0.row.original_source.clone())

@@ -518,7 +518,10 @@ impl MediaMutation {
                     items
                         .iter()
                         .filter(|item| item.kind() == MediaContentType::Image)
-                        .map(|item| ID(Gid::new("ProductImage", item.row.id).to_string()))
+                        .map(|item| {
+                            let image = item.row.image_id.unwrap_or(item.row.id);
+                            ID(Gid::new("ProductImage", image).to_string())
+                        })
                         .collect(),
                 ),
                 media_user_errors: vec![],

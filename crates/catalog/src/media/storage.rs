@@ -15,12 +15,14 @@ pub(crate) struct MediaRow {
     pub(crate) alt: String,
     pub(crate) original_source: String,
     pub(crate) filename: Option<String>,
+    /// Its `ProductImage` id where that is not its own (a restored item's).
+    pub(crate) image_id: Option<i64>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
 }
 
 const COLUMNS: &str = "id, product_id, position, content_type, alt, original_source, filename, \
-     created_at, updated_at";
+     image_id, created_at, updated_at";
 
 /// A media item to add: what its input gave.
 #[derive(Debug, Clone)]
@@ -142,6 +144,35 @@ pub(crate) async fn put_in_order(conn: &mut AnyConnection, ids: &[i64]) -> Catal
             .bind(*id)
             .execute(&mut *conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// Writes restored media of product `product` with their ids, in their order.
+pub(crate) async fn insert_restored(
+    conn: &mut AnyConnection,
+    shop: ShopId,
+    product: i64,
+    media: &[crate::restore::RestoredMedia],
+    now: i64,
+) -> CatalogResult<()> {
+    for (index, item) in media.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO media (id, shop_id, product_id, position, content_type, alt,
+                 original_source, image_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(item.id)
+        .bind(shop.0)
+        .bind(product)
+        .bind(index as i64 + 1)
+        .bind(item.content_type.as_str())
+        .bind(item.alt.as_str())
+        .bind(item.original_source.as_str())
+        .bind(item.image_id.filter(|image| *image != item.id))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

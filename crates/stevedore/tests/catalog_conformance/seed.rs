@@ -13,7 +13,7 @@ use chrono::DateTime;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use stevedore_catalog::restore::{
-    RestoredMetafield, RestoredOption, RestoredProduct, RestoredVariant,
+    RestoredMedia, RestoredMetafield, RestoredOption, RestoredProduct, RestoredVariant,
 };
 
 /// Kinds of records the store keeps outside the catalog, or that are the shop's own: they need
@@ -27,6 +27,17 @@ const NOT_RECORDS: &[&str] = &[
     "ProductOption",
     "ProductOptionValue",
     "StagedUploadTarget",
+    // Views of a product's media item, which is seeded.
+    "ProductImage",
+    "ImageSource",
+];
+
+/// The global id types of media, with the content type each is.
+const MEDIA: &[(&str, &str)] = &[
+    ("MediaImage", "IMAGE"),
+    ("Video", "VIDEO"),
+    ("ExternalVideo", "EXTERNAL_VIDEO"),
+    ("Model3d", "MODEL_3D"),
 ];
 
 /// What a capture's recorded store held, as this catalog will hold it.
@@ -148,12 +159,64 @@ impl Seed {
             })
             .collect();
         self.ids.extend(options);
+        for key in ["media", "featuredMedia"] {
+            for item in nodes_of(fields.get(key)) {
+                self.media(id, item);
+            }
+        }
         for (key, value) in fields {
-            if key == "options" {
+            if [
+                "options",
+                "media",
+                "featuredMedia",
+                "images",
+                "featuredImage",
+            ]
+            .contains(&key.as_str())
+            {
                 continue;
             }
             self.walk(value, Some(("PRODUCT", id)));
         }
+    }
+
+    /// A media item of product `product`, as the product's `media` showed it.
+    fn media(&mut self, product: i64, item: &Value) {
+        let Some((kind, id)) = item["id"].as_str().and_then(parse_gid) else {
+            return;
+        };
+        let Some((_, content_type)) = MEDIA.iter().find(|(name, _)| *name == kind) else {
+            self.missing.insert(kind.to_owned());
+            return;
+        };
+        self.ids.insert(format!("gid://shopify/{kind}/{id}"));
+        let source = [
+            &item["image"]["url"],
+            &item["preview"]["image"]["url"],
+            &item["originUrl"],
+            &item["originalSource"]["url"],
+        ]
+        .into_iter()
+        .find_map(Value::as_str)
+        .map_or_else(
+            || format!("https://cdn.shopify.com/recorded/{id}"),
+            str::to_owned,
+        );
+        let product = self.product_entry(product);
+        if product.media.iter().any(|media| media.id == id) {
+            return;
+        }
+        product.media.push(RestoredMedia {
+            id,
+            content_type: (*content_type).to_owned(),
+            alt: item["alt"].as_str().unwrap_or_default().to_owned(),
+            original_source: source,
+            image_id: item["image"]["id"]
+                .as_str()
+                .and_then(parse_gid)
+                .filter(|(kind, _)| *kind == "ProductImage")
+                .map(|(_, id)| id),
+        });
     }
 
     fn variant(
@@ -307,6 +370,23 @@ impl Seed {
             self.missing.insert("MetafieldDefinition".into());
         }
     }
+}
+
+/// The items of a connection (`nodes`, or `edges[].node`), or a single object.
+fn nodes_of(value: Option<&Value>) -> Vec<&Value> {
+    let Some(value) = value.filter(|value| value.is_object()) else {
+        return vec![];
+    };
+    if let Some(nodes) = value["nodes"].as_array() {
+        return nodes.iter().collect();
+    }
+    if let Some(edges) = value["edges"].as_array() {
+        return edges.iter().map(|edge| &edge["node"]).collect();
+    }
+    if value.get("id").is_some() {
+        return vec![value];
+    }
+    vec![]
 }
 
 fn option_of(option: &Value) -> RestoredOption {
