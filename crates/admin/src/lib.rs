@@ -7,6 +7,10 @@
 //! synchronous call would. (The executor answers the common `productCreate` import lines
 //! without the schema, through the catalog's direct path, with the same bytes.)
 
+// The merged schema (every catalog aggregate's queries and mutations) is deeper than the
+// compiler's default query depth allows when it lays out the resolver futures.
+#![recursion_limit = "256"]
+
 mod bounds;
 mod bulk;
 mod cost;

@@ -59,6 +59,7 @@ pub struct CatalogQuery(
     product::operation::ProductOperationQuery,
     variant::query::VariantQuery,
     media::mutation::JobQuery,
+    metafield::definition::DefinitionQuery,
     collection::CollectionQuery,
 );
 
@@ -70,6 +71,7 @@ pub struct CatalogMutation(
     variant::mutation::VariantMutation,
     option::mutation::OptionMutation,
     media::mutation::MediaMutation,
+    metafield::definition::DefinitionMutation,
     metafield::mutation::MetafieldMutation,
     collection::CollectionMutation,
 );

@@ -107,16 +107,26 @@ impl Window {
             items.reverse();
         }
         let ascending = !self.reverse;
+        let (mut passed, mut beyond_before) = (false, false);
         items.retain(|item| {
             let key = key_of(item);
             let beyond = |bound: i64| if ascending { key > bound } else { key < bound };
             let short_of = |bound: i64| if ascending { key < bound } else { key > bound };
-            self.after.is_none_or(beyond) && self.before.is_none_or(short_of)
+            let after_ok = self.after.is_none_or(beyond);
+            let before_ok = self.before.is_none_or(short_of);
+            passed |= !after_ok;
+            beyond_before |= !before_ok;
+            after_ok && before_ok
         });
         if !self.forward {
             items.reverse();
         }
-        self.page(items, key_of)
+        let mut connection = self.page(items, key_of);
+        // Items the cursor passed over are a page before this one (and, paging back, those
+        // past `before` a page after), as the hosted API reports.
+        connection.has_previous_page |= self.forward && passed;
+        connection.has_next_page |= !self.forward && beyond_before;
+        connection
     }
 }
 

@@ -96,15 +96,65 @@ pub struct RestoredMetafield {
     pub updated_at: i64,
 }
 
-/// Writes `products` and `metafields` of `shop` with their ids, in one transaction.
-pub async fn restore(
-    db: &CatalogDb,
-    shop: ShopId,
-    products: Vec<RestoredProduct>,
-    metafields: Vec<RestoredMetafield>,
-) -> CatalogResult<()> {
+/// A metafield definition.
+#[derive(Debug, Clone, Default)]
+pub struct RestoredDefinition {
+    pub id: i64,
+    /// `PRODUCT`, `PRODUCTVARIANT`, `CUSTOMER`, …
+    pub owner_type: String,
+    pub namespace: String,
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub type_name: String,
+    /// Its validations: (name, value), in order.
+    pub validations: Vec<(String, String)>,
+    pub pinned_position: Option<i64>,
+}
+
+/// What is restored in one go.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub products: Vec<RestoredProduct>,
+    pub metafields: Vec<RestoredMetafield>,
+    pub definitions: Vec<RestoredDefinition>,
+}
+
+/// Writes `records` of `shop` with their ids, in one transaction.
+pub async fn restore(db: &CatalogDb, shop: ShopId, records: Records) -> CatalogResult<()> {
+    let Records {
+        products,
+        metafields,
+        definitions,
+    } = records;
     db.write(move |conn| {
         async move {
+            for definition in definitions {
+                let validations: Vec<crate::metafield::definition::rules::Validation> = definition
+                    .validations
+                    .iter()
+                    .map(
+                        |(name, value)| crate::metafield::definition::rules::Validation {
+                            name: name.clone(),
+                            value: value.clone(),
+                        },
+                    )
+                    .collect();
+                let row = crate::metafield::definition::storage::DefinitionRow {
+                    id: definition.id,
+                    owner_type: definition.owner_type.clone(),
+                    namespace: definition.namespace.clone(),
+                    key: definition.key.clone(),
+                    name: definition.name.clone(),
+                    description: definition.description.clone(),
+                    type_name: definition.type_name.clone(),
+                    validations: serde_json::to_string(&validations)
+                        .unwrap_or_else(|_| "[]".into()),
+                    pinned_position: definition.pinned_position,
+                    created_at: 0,
+                };
+                crate::metafield::definition::storage::insert(&mut *conn, shop, &row).await?;
+            }
             for product in products {
                 let mut row = ProductRow {
                     id: product.id,

@@ -789,14 +789,13 @@ async fn a_restored_product_keeps_the_ids_it_had_and_changes_like_any_other() {
         ],
         ..RestoredProduct::default()
     };
-    restore(
-        &stevedore_catalog::CatalogDb::Pool(store),
-        shop,
-        vec![product],
-        vec![],
-    )
-    .await
-    .unwrap();
+    let records = stevedore_catalog::restore::Records {
+        products: vec![product],
+        ..Default::default()
+    };
+    restore(&stevedore_catalog::CatalogDb::Pool(store), shop, records)
+        .await
+        .unwrap();
 
     let id = json!("gid://shopify/Product/9000000001");
     let product = read(&server, &id).await;
@@ -1029,4 +1028,105 @@ async fn product_set_makes_a_products_media_exactly_its_files() {
         json!([{ "field": ["input", "files", "0", "originalSource"], "message": "File URL is invalid",
                  "code": "INVALID_INPUT" }])
     );
+}
+
+#[tokio::test]
+async fn a_metafield_definition_types_and_validates_the_values_written_under_it() {
+    let server = TestServer::start().await;
+    let product = create(&server, json!({ "title": "Kettle" })).await;
+    let define = "mutation($definition: MetafieldDefinitionInput!) {
+        metafieldDefinitionCreate(definition: $definition) {
+            createdDefinition { id name namespace key ownerType type { name category }
+                validations { name value } pinnedPosition }
+            userErrors { field message code } } }";
+    let answer = server
+        .graphql(
+            define,
+            json!({ "definition": {
+            "name": "Capacity", "namespace": "specs", "key": "capacity", "ownerType": "PRODUCT",
+            "type": "number_integer", "pin": true,
+            "validations": [{ "name": "min", "value": "1" }, { "name": "max", "value": "5" }] } }),
+        )
+        .await;
+    let created = &answer["data"]["metafieldDefinitionCreate"];
+    assert_eq!(created["userErrors"], json!([]), "{answer}");
+    assert_eq!(
+        created["createdDefinition"]["type"],
+        json!({ "name": "number_integer", "category": "NUMBER" })
+    );
+    assert_eq!(created["createdDefinition"]["pinnedPosition"], 1);
+
+    // The same key again is taken; a type that does not exist is named.
+    let again = server
+        .graphql(
+            define,
+            json!({ "definition": {
+            "name": "Capacity", "namespace": "specs", "key": "capacity", "ownerType": "PRODUCT",
+            "type": "number_integer" } }),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["metafieldDefinitionCreate"]["userErrors"],
+        json!([{ "field": ["definition", "key"],
+                 "message": "Key is in use for Product metafields on the 'specs' namespace.",
+                 "code": "TAKEN" }])
+    );
+
+    // A value outside the validations is refused; one inside takes the definition's type.
+    let set =
+        "mutation($metafields: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $metafields) {
+        metafields { type value definition { name } } userErrors { field message code } } }";
+    let input = |value: &str| {
+        json!({ "metafields": [{ "ownerId": product["id"], "namespace": "specs",
+                                                        "key": "capacity", "value": value }] })
+    };
+    let refused = server.graphql(set, input("9")).await;
+    assert_eq!(
+        refused["data"]["metafieldsSet"]["userErrors"],
+        json!([{ "field": ["metafields", "0", "value"], "message": "Value has a maximum of 5.",
+                 "code": "INVALID_VALUE" }]),
+        "{refused}"
+    );
+    let written = server.graphql(set, input("3")).await;
+    assert_eq!(
+        written["data"]["metafieldsSet"]["metafields"],
+        json!([{ "type": "number_integer", "value": "3", "definition": { "name": "Capacity" } }]),
+        "{written}"
+    );
+
+    // Read back by identifier and in the owner type's list; deleted with its values.
+    let read = server
+        .graphql(
+            "{ metafieldDefinition(identifier: { ownerType: PRODUCT, namespace: \"specs\", key: \"capacity\" }) {
+                 name metafieldsCount }
+               metafieldDefinitions(first: 5, ownerType: PRODUCT) { nodes { key } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["metafieldDefinition"],
+        json!({ "name": "Capacity", "metafieldsCount": 1 })
+    );
+    assert_eq!(
+        read["data"]["metafieldDefinitions"]["nodes"],
+        json!([{ "key": "capacity" }])
+    );
+    let deleted = server
+        .graphql(
+            "mutation($id: ID!) { metafieldDefinitionDelete(id: $id, deleteAllAssociatedMetafields: true) {
+                deletedDefinitionId userErrors { message } } }",
+            json!({ "id": created["createdDefinition"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["metafieldDefinitionDelete"]["deletedDefinitionId"],
+        created["createdDefinition"]["id"]
+    );
+    let value = server
+        .graphql(
+            "query($id: ID!) { product(id: $id) { metafield(namespace: \"specs\", key: \"capacity\") { value } } }",
+            json!({ "id": product["id"] }),
+        )
+        .await;
+    assert_eq!(value["data"]["product"]["metafield"], Value::Null);
 }

@@ -2,6 +2,7 @@
 //! the `metafield(namespace:, key:)` / `metafields` fields of their owners, and `metafieldsSet` /
 //! `metafieldsDelete`. Values are checked against their type (see `value`).
 
+pub(crate) mod definition;
 pub(crate) mod mutation;
 pub(crate) mod value;
 
@@ -70,6 +71,23 @@ impl MetafieldRow {
 #[derive(Debug, Clone)]
 pub struct Metafield(pub(crate) MetafieldRow);
 
+impl Metafield {
+    async fn definition_row(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<definition::storage::DefinitionRow>> {
+        let shop = *ctx.data::<ShopId>()?;
+        Ok(definition::of_key(
+            ctx.data::<CatalogDb>()?,
+            shop,
+            self.0.owner_type.clone(),
+            self.0.namespace.clone(),
+            self.0.key.clone(),
+        )
+        .await?)
+    }
+}
+
 #[Object]
 impl Metafield {
     pub async fn id(&self) -> ID {
@@ -100,9 +118,22 @@ impl Metafield {
     async fn owner_type(&self) -> &str {
         &self.0.owner_type
     }
-    /// Definitions are not kept by this catalog yet: a metafield has none.
-    async fn description(&self) -> Option<String> {
-        None
+    /// The description of its definition, if it has one.
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self
+            .definition_row(ctx)
+            .await?
+            .and_then(|row| row.description))
+    }
+    /// The definition its owner type, namespace and key have, if any.
+    async fn definition(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<definition::MetafieldDefinition>> {
+        Ok(self
+            .definition_row(ctx)
+            .await?
+            .map(definition::MetafieldDefinition))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(from_millis(self.0.created_at))

@@ -308,7 +308,57 @@ pub(crate) async fn check(
     shop: ShopId,
     settings: &mut [Setting],
 ) -> CatalogResult<Vec<Refusal>> {
-    let refusals = check_settings(settings);
+    // The definitions the settings fall under: a setting without a type takes its
+    // definition's, and its value must meet the definition's validations.
+    let keys: Vec<(String, String, String)> = settings
+        .iter()
+        .map(|setting| {
+            (
+                setting.owner_type.to_owned(),
+                setting.namespace.clone(),
+                setting.key.clone(),
+            )
+        })
+        .collect();
+    let definitions = db
+        .read(move |conn| {
+            async move {
+                let mut found = Vec::with_capacity(keys.len());
+                for (owner, namespace, key) in &keys {
+                    found.push(
+                        super::definition::storage::find_by_key(conn, shop, owner, namespace, key)
+                            .await?,
+                    );
+                }
+                Ok(found)
+            }
+            .boxed()
+        })
+        .await?;
+    for (setting, definition) in settings.iter_mut().zip(&definitions) {
+        if let (None, Some(definition)) = (&setting.kind, definition) {
+            setting.kind = Some(definition.type_name.clone());
+        }
+    }
+    let mut refusals = check_settings(settings);
+    if refusals.is_empty() {
+        for (index, (setting, definition)) in settings.iter().zip(&definitions).enumerate() {
+            let Some(definition) = definition else {
+                continue;
+            };
+            let kind = setting.kind.as_deref().unwrap_or_default();
+            if let Some(message) =
+                super::definition::rules::violation(kind, &definition.validations(), &setting.value)
+            {
+                refusals.push(Refusal::new(
+                    index,
+                    Some("value"),
+                    message,
+                    Some("INVALID_VALUE"),
+                ));
+            }
+        }
+    }
     if !refusals.is_empty() {
         return Ok(refusals);
     }

@@ -301,7 +301,11 @@ async fn run_spec(spec: &Spec) -> Vec<(String, Outcome)> {
     if spec.capture.is_null() {
         return skip_all("its capture was not published with the others".into());
     }
-    let seed = seed::Seed::of(&spec.capture);
+    let compared: Vec<&Value> = targets
+        .iter()
+        .filter_map(|target| select(&spec.capture, target["capturePath"].as_str().unwrap_or("$")))
+        .collect();
+    let seed = seed::Seed::of(&spec.capture, &compared);
     if !seed.missing.is_empty() {
         return skip_all(format!(
             "starts from the recorded store's data, which seeding cannot make yet: {}",
@@ -534,14 +538,14 @@ async fn restore(server: &TestServer, seed: &seed::Seed) {
     let store = server.app.services().engine.store().clone();
     let caller = store.authenticate(TOKEN).await.unwrap().unwrap();
     let db = stevedore_catalog::CatalogDb::Pool(store);
-    stevedore_catalog::restore::restore(
-        &db,
-        caller.shop.id,
-        seed.products.values().cloned().collect(),
-        seed.metafields.values().cloned().collect(),
-    )
-    .await
-    .unwrap_or_else(|error| panic!("seeding: {error:?}"));
+    let records = stevedore_catalog::restore::Records {
+        products: seed.products.values().cloned().collect(),
+        metafields: seed.metafields.values().cloned().collect(),
+        definitions: seed.definitions.values().cloned().collect(),
+    };
+    stevedore_catalog::restore::restore(&db, caller.shop.id, records)
+        .await
+        .unwrap_or_else(|error| panic!("seeding: {error:?}"));
 }
 
 /// Whether a request's variables name an object the recording's store already had: a global

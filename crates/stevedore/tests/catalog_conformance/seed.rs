@@ -13,7 +13,8 @@ use chrono::DateTime;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use stevedore_catalog::restore::{
-    RestoredMedia, RestoredMetafield, RestoredOption, RestoredProduct, RestoredVariant,
+    RestoredDefinition, RestoredMedia, RestoredMetafield, RestoredOption, RestoredProduct,
+    RestoredVariant,
 };
 
 /// Kinds of records the store keeps outside the catalog, or that are the shop's own: they need
@@ -45,6 +46,7 @@ const MEDIA: &[(&str, &str)] = &[
 pub struct Seed {
     pub products: BTreeMap<i64, RestoredProduct>,
     pub metafields: BTreeMap<i64, RestoredMetafield>,
+    pub definitions: BTreeMap<i64, RestoredDefinition>,
     /// Every recorded global id the seed writes (options and values included).
     pub ids: BTreeSet<String>,
     /// Kinds of records it shows that cannot be written yet.
@@ -52,18 +54,27 @@ pub struct Seed {
 }
 
 impl Seed {
-    /// The seed of `capture`.
-    pub fn of(capture: &Value) -> Seed {
+    /// The seed of `capture`, whose `compared` parts (the recorded answers of the requests
+    /// the replay sends) are left to the replay to make.
+    pub fn of(capture: &Value, compared: &[&Value]) -> Seed {
         let mut seed = Seed::default();
         seed.walk(&capture["preconditionRead"], None);
         for call in capture["upstreamCalls"].as_array().into_iter().flatten() {
             seed.walk(&call["response"]["body"]["data"], None);
         }
+        // The recording's store already held what the capture went on to create when the
+        // calls were made; what the replayed requests create, the replay makes itself.
+        let mut created = BTreeSet::new();
+        for answer in compared {
+            created_ids(answer, &mut created);
+        }
+        seed.definitions
+            .retain(|id, _| !created.contains(&format!("gid://shopify/MetafieldDefinition/{id}")));
         seed
     }
 
     pub fn is_empty(&self) -> bool {
-        self.products.is_empty() && self.metafields.is_empty()
+        self.products.is_empty() && self.metafields.is_empty() && self.definitions.is_empty()
     }
 
     fn walk(&mut self, value: &Value, owner: Option<(&'static str, i64)>) {
@@ -76,6 +87,7 @@ impl Seed {
                     Some(("ProductVariant", id)) => self.variant(id, fields, owner),
                     Some(("InventoryItem", id)) => self.inventory_item(id, fields, owner),
                     Some(("Metafield", id)) => self.metafield(id, fields, owner),
+                    Some(("MetafieldDefinition", id)) => self.definition(id, fields),
                     Some((kind, _)) if NOT_RECORDS.contains(&kind) => {
                         fields.values().for_each(|item| self.walk(item, owner));
                     }
@@ -366,9 +378,82 @@ impl Seed {
                     .unwrap_or(created_at),
             },
         );
-        if fields.get("definition").is_some_and(|d| !d.is_null()) {
-            self.missing.insert("MetafieldDefinition".into());
+        if let Some(definition) = fields.get("definition").filter(|d| !d.is_null()) {
+            self.walk(definition, None);
         }
+    }
+
+    /// A metafield definition, as far as the answer shows it (a definition read only by id
+    /// and name is made with what the metafields under it show, or a text type).
+    fn definition(&mut self, id: i64, fields: &serde_json::Map<String, Value>) {
+        let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
+        let (Some(namespace), Some(key)) = (text("namespace"), text("key")) else {
+            self.missing
+                .insert("MetafieldDefinition read without its key".into());
+            return;
+        };
+        self.ids
+            .insert(format!("gid://shopify/MetafieldDefinition/{id}"));
+        let entry = self
+            .definitions
+            .entry(id)
+            .or_insert_with(|| RestoredDefinition {
+                id,
+                owner_type: "PRODUCT".into(),
+                namespace: namespace.clone(),
+                key: key.clone(),
+                name: key.clone(),
+                type_name: "single_line_text_field".into(),
+                ..RestoredDefinition::default()
+            });
+        if let Some(owner) = text("ownerType") {
+            entry.owner_type = owner;
+        }
+        if let Some(name) = text("name") {
+            entry.name = name;
+        }
+        if fields.contains_key("description") {
+            entry.description = text("description");
+        }
+        if let Some(kind) = fields.get("type").and_then(|kind| kind["name"].as_str()) {
+            entry.type_name = kind.to_owned();
+        }
+        if let Some(validations) = fields.get("validations").and_then(Value::as_array) {
+            entry.validations = validations
+                .iter()
+                .filter_map(|validation| {
+                    Some((
+                        validation["name"].as_str()?.to_owned(),
+                        validation["value"].as_str()?.to_owned(),
+                    ))
+                })
+                .collect();
+        }
+        if fields.contains_key("pinnedPosition") {
+            entry.pinned_position = fields["pinnedPosition"].as_i64();
+        }
+    }
+}
+
+/// The ids of what a capture's mutations answered they created (`createdDefinition`, …),
+/// outside the calls to the store.
+fn created_ids(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                if key == "upstreamCalls" {
+                    continue;
+                }
+                if key.starts_with("created") {
+                    if let Some(id) = item["id"].as_str() {
+                        found.insert(id.to_owned());
+                    }
+                }
+                created_ids(item, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| created_ids(item, found)),
+        _ => {}
     }
 }
 
