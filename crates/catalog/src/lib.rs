@@ -68,6 +68,7 @@ pub struct CatalogQuery(
 pub struct CatalogMutation(
     product::ProductMutation,
     product::set::ProductSetMutation,
+    product::duplicate::ProductDuplicateMutation,
     variant::mutation::VariantMutation,
     option::mutation::OptionMutation,
     media::mutation::MediaMutation,

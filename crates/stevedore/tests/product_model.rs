@@ -1130,3 +1130,76 @@ async fn a_metafield_definition_types_and_validates_the_values_written_under_it(
         .await;
     assert_eq!(value["data"]["product"]["metafield"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_duplicate_copies_options_variants_and_metafields_under_new_ids() {
+    let server = TestServer::start().await;
+    let answer = server
+        .graphql(
+            "mutation($input: ProductSetInput!) { productSet(input: $input) { product { id } userErrors { message } } }",
+            json!({ "input": shirt(&["S", "M"]) }),
+        )
+        .await;
+    let source = answer["data"]["productSet"]["product"]["id"].clone();
+    server
+        .graphql(
+            "mutation($metafields: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $metafields) { userErrors { message } } }",
+            json!({ "metafields": [{ "ownerId": source, "namespace": "custom", "key": "fit",
+                                     "type": "single_line_text_field", "value": "Slim" }] }),
+        )
+        .await;
+    let answer = server
+        .graphql(
+            &format!(
+                "mutation($id: ID!) {{ productDuplicate(productId: $id, newTitle: \"Shirt, again\", newStatus: DRAFT) {{
+                    newProduct {{ title handle status {PRODUCT_SHAPE}
+                      fit: metafield(namespace: \"custom\", key: \"fit\") {{ value }} }}
+                    userErrors {{ field message }} }} }}"
+            ),
+            json!({ "id": source }),
+        )
+        .await;
+    let duplicate = &answer["data"]["productDuplicate"];
+    assert_eq!(duplicate["userErrors"], json!([]), "{answer}");
+    let copy = &duplicate["newProduct"];
+    assert_eq!(copy["title"], "Shirt, again");
+    assert_eq!(copy["handle"], "shirt-again");
+    assert_eq!(copy["status"], "DRAFT");
+    assert_eq!(copy["fit"]["value"], "Slim");
+    let original = read(&server, &source).await;
+    assert_eq!(titles(copy), titles(&original));
+    assert_ne!(copy["id"], original["id"]);
+    assert_ne!(
+        copy["variants"]["nodes"][0]["id"],
+        original["variants"]["nodes"][0]["id"]
+    );
+    assert_eq!(
+        copy["variants"]["nodes"][0]["price"],
+        original["variants"]["nodes"][0]["price"]
+    );
+
+    // Found again by handle and by id.
+    let found = server
+        .graphql(
+            "query($id: ID!) { byHandle: productByIdentifier(identifier: { handle: \"shirt-again\" }) { id }
+                               byId: productByIdentifier(identifier: { id: $id }) { id }
+                               none: productByIdentifier(identifier: { handle: \"no-such-thing\" }) { id } }",
+            json!({ "id": copy["id"] }),
+        )
+        .await;
+    assert_eq!(found["data"]["byHandle"]["id"], copy["id"], "{found}");
+    assert_eq!(found["data"]["byId"]["id"], copy["id"]);
+    assert_eq!(found["data"]["none"], Value::Null);
+
+    let missing = server
+        .graphql(
+            "mutation { productDuplicate(productId: \"gid://shopify/Product/999999\", newTitle: \"X\") {
+                newProduct { id } userErrors { field message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        missing["data"]["productDuplicate"]["userErrors"],
+        json!([{ "field": ["productId"], "message": "Product does not exist" }])
+    );
+}

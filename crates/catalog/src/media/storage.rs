@@ -176,3 +176,25 @@ pub(crate) async fn insert_restored(
     }
     Ok(())
 }
+
+/// Copies the media of product `from` onto product `to` (after its own), as new items.
+pub(crate) async fn copy(
+    conn: &mut AnyConnection,
+    shop: ShopId,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> CatalogResult<()> {
+    let media: Vec<NewMedia> = of_product(&mut *conn, shop, from)
+        .await?
+        .into_iter()
+        .map(|row| NewMedia {
+            content_type: super::MediaContentType::from_stored(&row.content_type).stored(),
+            alt: row.alt,
+            original_source: row.original_source,
+            filename: row.filename,
+        })
+        .collect();
+    append(conn, shop, Some(to), &media, now).await?;
+    Ok(())
+}

@@ -4,8 +4,10 @@
 //! - `object`: what reads show (`Product`, its default `ProductVariant`, the payloads);
 //! - `storage`: the `products` table's rows and statements;
 //! - `mutation`: `productCreate` / `productUpdate` / `productDelete`;
+//! - `duplicate`: `productDuplicate`;
 //! - `query`: `product` / `products`, with the search syntax's `query:`.
 
+pub(crate) mod duplicate;
 mod input;
 pub(crate) mod mutation;
 mod object;

@@ -10,6 +10,42 @@ use async_graphql::{Context, Object, ID};
 use futures::FutureExt;
 use stevedore_core::{Gid, RequireScope};
 
+/// `ProductIdentifierInput`: one of `id`, `handle` or `customId`.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct ProductIdentifierInput {
+    pub id: Option<ID>,
+    pub handle: Option<String>,
+    pub custom_id: Option<UniqueMetafieldValueInput>,
+}
+
+/// `UniqueMetafieldValueInput`.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct UniqueMetafieldValueInput {
+    pub namespace: Option<String>,
+    pub key: String,
+    pub value: String,
+}
+
+/// The product of this shop with `handle`, if any.
+async fn by_handle(ctx: &Context<'_>, handle: String) -> async_graphql::Result<Option<Product>> {
+    let shop = shop(ctx)?;
+    let sql = format!("SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND handle = $2");
+    let row: Option<ProductRow> = ctx
+        .data::<CatalogDb>()?
+        .read(move |conn| {
+            async move {
+                Ok(sqlx::query_as(&sql)
+                    .bind(shop.0)
+                    .bind(handle)
+                    .fetch_optional(conn)
+                    .await?)
+            }
+            .boxed()
+        })
+        .await?;
+    Ok(row.map(Product::from))
+}
+
 #[derive(Default)]
 pub struct ProductQuery;
 
@@ -22,6 +58,31 @@ impl ProductQuery {
             return Ok(None);
         };
         find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await
+    }
+
+    /// A product of this shop by id or by handle (`customId` names a metafield value, which
+    /// this catalog does not look products up by: none is found).
+    #[graphql(guard = "RequireScope::new(\"productByIdentifier\", \"read_products\")")]
+    async fn product_by_identifier(
+        &self,
+        ctx: &Context<'_>,
+        identifier: ProductIdentifierInput,
+    ) -> async_graphql::Result<Option<Product>> {
+        match (identifier.id, identifier.handle) {
+            (Some(id), _) => self.product(ctx, id).await,
+            (None, Some(handle)) => by_handle(ctx, handle).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// A product of this shop by handle.
+    #[graphql(guard = "RequireScope::new(\"productByHandle\", \"read_products\")")]
+    async fn product_by_handle(
+        &self,
+        ctx: &Context<'_>,
+        handle: String,
+    ) -> async_graphql::Result<Option<Product>> {
+        by_handle(ctx, handle).await
     }
 
     /// This shop's products in id order, those the `query` matches: `title:` (anywhere in
