@@ -5,6 +5,10 @@
 //! Handlers are adapters: authenticate, make one call inward, convert the answer. Every error
 //! becomes a 4xx with a body here, in one place (`error.rs`).
 
+// The schema's mutation root has more fields than the compiler's default query depth allows
+// for the layout of its resolver futures in release builds.
+#![recursion_limit = "256"]
+
 mod app;
 mod error;
 mod graphql;
