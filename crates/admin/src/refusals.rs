@@ -269,6 +269,13 @@ enum LiteralProblem<'a> {
         argument: String,
         inner_path: Vec<serde_json::Value>,
     },
+    /// A scalar literal its type's coercion refuses (an `ID` that is not a global id), in the
+    /// coercion's own words: `Invalid global id '…'`.
+    Coercion {
+        message: String,
+        /// The input fields from the argument down; list positions are not part of it.
+        inner_path: Vec<serde_json::Value>,
+    },
 }
 
 impl LiteralProblem<'_> {
@@ -279,9 +286,15 @@ impl LiteralProblem<'_> {
 
     /// The problem as seen from the object (or list) holding it under `key` (or at a position).
     fn under(mut self, key: serde_json::Value) -> Self {
+        if let LiteralProblem::Coercion { .. } = self {
+            if !key.is_string() {
+                return self;
+            }
+        }
         let (LiteralProblem::Incompatible { inner_path, .. }
         | LiteralProblem::MissingRequired { inner_path, .. }
-        | LiteralProblem::NotAccepted { inner_path, .. }) = &mut self;
+        | LiteralProblem::NotAccepted { inner_path, .. }
+        | LiteralProblem::Coercion { inner_path, .. }) = &mut self;
         inner_path.insert(0, key);
         self
     }
@@ -341,6 +354,20 @@ impl LiteralProblem<'_> {
                     "argumentName": argument,
                     "argumentType": expected,
                     "inputObjectType": input_object,
+                },
+            }),
+            // The captured refusals of `node(id:)`, `nodes(ids:)` and `customerMerge` point at the
+            // field, whatever the value's place in a list.
+            LiteralProblem::Coercion {
+                message,
+                inner_path,
+            } => json!({
+                "message": message,
+                "locations": [location(field_at)],
+                "path": with_inner(inner_path),
+                "extensions": {
+                    "code": "argumentLiteralsIncompatible",
+                    "typeName": "CoercionError",
                 },
             }),
             LiteralProblem::NotAccepted {
@@ -436,6 +463,14 @@ fn literal_problem<'a>(
             if let Some(values) = types.enums.get(name) {
                 let fits = matches!(value, Value::Enum(literal) if values.iter().any(|v| v == literal.as_str()));
                 return (!fits).then(incompatible);
+            }
+            if let (Value::String(text), "ID") = (value, name) {
+                if let Err(error) = stevedore_core::Gid::parse(text) {
+                    return Some(LiteralProblem::Coercion {
+                        message: error.to_string(),
+                        inner_path: Vec::new(),
+                    });
+                }
             }
             let fits = match value.clone().into_const().map(serde_json::to_value) {
                 // An enum literal is no scalar's value.

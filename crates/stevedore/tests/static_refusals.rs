@@ -152,15 +152,44 @@ async fn documents_too_deep_or_too_large_are_refused_before_they_run() {
 #[tokio::test]
 async fn literals_that_do_not_fit_their_types() {
     let server = TestServer::start().await;
+    // An id literal that is not a global id is refused by the id's coercion, at the field, as
+    // the captured `node(id:)` and `nodes(ids:)` refusals are: whatever its place in a list.
     let errors = refusal(&server, "{\n  product(id: \"123\") { id }\n}", json!({})).await;
     assert_eq!(
         errors,
         json!([{
-            "message": "Argument 'id' on Field 'product' has an invalid value (\"123\"). Expected type 'ID!'.",
+            "message": "Invalid global id '123'",
             "locations": [{"line": 2, "column": 3}],
             "path": ["query", "product", "id"],
-            "extensions": {"code": "argumentLiteralsIncompatible", "typeName": "Field", "argumentName": "id"},
+            "extensions": {"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"},
         }])
+    );
+    let errors = refusal(
+        &server,
+        "query Named {\n  nodes(ids: [\"gid://shopify/Product/1\", \"gid://shopify/Product\"]) { id }\n}",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        errors,
+        json!([{
+            "message": "Invalid global id 'gid://shopify/Product'",
+            "locations": [{"line": 2, "column": 3}],
+            "path": ["query Named", "nodes", "ids"],
+            "extensions": {"code": "argumentLiteralsIncompatible", "typeName": "CoercionError"},
+        }])
+    );
+    // And inside an input object, down to the input field.
+    let errors = refusal(
+        &server,
+        "mutation {\n  productUpdate(product: {id: \"\", title: \"T\"}) { product { id } }\n}",
+        json!({}),
+    )
+    .await;
+    assert_eq!(errors[0]["message"], "Invalid global id ''");
+    assert_eq!(
+        errors[0]["path"],
+        json!(["mutation", "productUpdate", "product", "id"])
     );
 
     let errors = refusal(
