@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use std::sync::atomic::Ordering;
 use stevedore_catalog::{
     CatalogDb, CatalogError, ChunkTransaction, ChunkWrites, DirectCreate, DirectError,
-    HandleNotAnswered, ProductFields, ProductIds,
+    HandleNotAnswered, ProductFields, ReservedIds,
 };
 use stevedore_engine::lines::Line;
 use stevedore_engine::result_line::{push_error_line, push_result_line};
@@ -42,8 +42,8 @@ pub struct EmbeddedExecutor {
     clock: std::sync::Arc<dyn stevedore_core::Clock>,
     types: TypeIndex,
     store: Store,
-    /// Product ids reserved ahead for this process's chunks.
-    product_ids: ProductIds,
+    /// Ids of new catalog rows reserved ahead for this process's chunks.
+    reserved_ids: ReservedIds,
 }
 
 impl EmbeddedExecutor {
@@ -55,7 +55,7 @@ impl EmbeddedExecutor {
             clock,
             types,
             store,
-            product_ids: ProductIds::default(),
+            reserved_ids: ReservedIds::default(),
         }
     }
 
@@ -418,7 +418,7 @@ impl EmbeddedExecutor {
         mode: Mode,
     ) -> Result<Attempt, ExecutorError> {
         let transaction =
-            ChunkTransaction::new(self.store.clone(), mode.writes, self.product_ids.clone());
+            ChunkTransaction::new(self.store.clone(), mode.writes, self.reserved_ids.clone());
         let savepoints = mode.undo == Undo::PerLine;
         let mut output = ChunkOutput::default();
         if savepoints && !work.lines.is_empty() {

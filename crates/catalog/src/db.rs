@@ -1,9 +1,15 @@
 //! Where catalog resolvers read and write: the store's pool, or a bulk chunk's transaction.
 
 use crate::error::{CatalogError, CatalogResult};
-use crate::pending::{self, Flushed, Handle, PendingProducts, ProductIds, Recorded};
+use crate::metafield::definition::storage::DefinitionRow;
+use crate::metafield::mutation::Setting;
+use crate::pending::{
+    self, Flushed, Handle, PendingProducts, Recorded, RecordedMetafield, ReservedIds, Table,
+};
 use crate::product::ProductRow;
+use crate::shape::Shape;
 use futures::future::BoxFuture;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use stevedore_core::ShopId;
@@ -22,8 +28,8 @@ pub enum CatalogDb {
 /// How a chunk's lines write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkWrites {
-    /// Created products are recorded and written together when the chunk next needs the
-    /// database, or at its end (see the `pending` module).
+    /// Created products (with their shapes and metafields) are recorded and written together
+    /// when the chunk next needs the database, or at its end (see the `pending` module).
     Deferred,
     /// Every write goes to the database as the line makes it.
     Immediate,
@@ -34,8 +40,8 @@ pub(crate) enum Deferral<T> {
     /// Recorded with its id, to be written with the chunk's other rows; `T` is the answer made
     /// from the row with its id.
     Recorded(T),
-    /// To be written now, as in a synchronous call.
-    WriteNow(Box<ProductRow>),
+    /// To be written now, as in a synchronous call (with its shape, if it has one of its own).
+    WriteNow(Box<ProductRow>, Option<Shape>),
 }
 
 /// The one transaction a bulk chunk's lines write in, and the first database error any of them
@@ -53,8 +59,11 @@ pub struct ChunkTransaction {
 struct Inner {
     store: Store,
     writes: ChunkWrites,
-    ids: ProductIds,
+    ids: ReservedIds,
     transaction: Mutex<Stage>,
+    /// Metafield definitions by shop and owner type, read before the transaction began (see
+    /// [`ChunkTransaction::definitions`]).
+    definitions: std::sync::Mutex<DefinitionsRead>,
     pending: std::sync::Mutex<PendingProducts>,
     fault: std::sync::Mutex<Option<ChunkFault>>,
     /// Whether the current line has sent anything to the database: a line that has not needs
@@ -64,6 +73,9 @@ struct Inner {
     deferral_failed: AtomicBool,
 }
 
+/// Metafield definitions by shop and owner type.
+type DefinitionsRead = HashMap<(ShopId, String), Arc<Vec<DefinitionRow>>>;
+
 enum Stage {
     NotBegun,
     Open(Transaction),
@@ -72,13 +84,14 @@ enum Stage {
 
 impl ChunkTransaction {
     /// A chunk writing as `writes` says, its products' ids drawn from `ids`.
-    pub fn new(store: Store, writes: ChunkWrites, ids: ProductIds) -> Self {
+    pub fn new(store: Store, writes: ChunkWrites, ids: ReservedIds) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
                 writes,
                 ids,
                 transaction: Mutex::new(Stage::NotBegun),
+                definitions: std::sync::Mutex::default(),
                 pending: std::sync::Mutex::default(),
                 fault: std::sync::Mutex::default(),
                 touched: AtomicBool::default(),
@@ -188,41 +201,170 @@ impl ChunkTransaction {
         result
     }
 
-    /// Records a created product to write later, giving it an id, or hands it back to be
-    /// written now: when the chunk writes immediately, when the chunk already recorded or wrote
-    /// a product with the same handle, or when ids ran out once the chunk's transaction was
-    /// open (a reservation of its own would then wait for the chunk's own write lock on
-    /// SQLite). A recorded product is answered by `answer`, given the row with its id, before
-    /// the chunk keeps the row.
+    /// Records a created product to write later, giving it (and each row of its `shape`, if it
+    /// has one of its own) an id, or hands it back to be written now: when the chunk writes
+    /// immediately, when the chunk already recorded or wrote a product with the same handle, or
+    /// when ids ran out once the chunk's transaction was open (a reservation of its own would
+    /// then wait for the chunk's own write lock on SQLite). A recorded product is answered by
+    /// `answer`, given the row and the shape with their ids, before the chunk keeps them.
     pub(crate) async fn defer_product<T>(
         &self,
         shop: ShopId,
         mut row: ProductRow,
         handle: Handle,
-        answer: impl FnOnce(&ProductRow) -> T,
+        shape: Option<Shape>,
+        answer: impl FnOnce(&ProductRow, Option<&Arc<Shape>>) -> T,
     ) -> CatalogResult<Deferral<T>> {
         let known = self.pending().knows_handle(shop, &row.handle);
-        if self.inner.writes == ChunkWrites::Immediate || known {
-            return Ok(Deferral::WriteNow(Box::new(row)));
+        let restored = shape.as_ref().is_some_and(Shape::has_saved_rows);
+        if self.inner.writes == ChunkWrites::Immediate || known || restored {
+            return Ok(Deferral::WriteNow(Box::new(row), shape));
         }
-        let mut id = self.inner.ids.take();
-        if id.is_none() {
-            if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
-                return Ok(Deferral::WriteNow(Box::new(row)));
-            }
-            if let Err(error) = self.inner.ids.reserve(&self.inner.store).await {
-                self.note_fault(&error);
-                return Err(error);
-            }
-            id = self.inner.ids.take();
-        }
-        let Some(id) = id else {
-            return Err(CatalogError::NoIdReserved);
+        let (options, values, variants) = shape.as_ref().map_or((0, 0, 0), Shape::row_counts);
+        let wanted = [
+            (Table::Products, 1),
+            (Table::Options, options),
+            (Table::Values, values),
+            (Table::Variants, variants),
+        ];
+        let Some(ids) = self.take_ids(&wanted).await? else {
+            return Ok(Deferral::WriteNow(Box::new(row), shape));
         };
-        row.id = id;
-        let answered = answer(&row);
-        self.pending().push(Recorded { shop, row, handle });
+        let [product, options, values, variants] =
+            <[Vec<i64>; 4]>::try_from(ids).map_err(|_| CatalogError::NoIdReserved)?;
+        row.id = product[0];
+        let shape = shape.map(|mut shape| {
+            shape.give_ids(row.id, options, values, variants);
+            Arc::new(shape)
+        });
+        let answered = answer(&row, shape.as_ref());
+        self.pending().push(Recorded {
+            shop,
+            row,
+            handle,
+            shape,
+            metafields: Vec::new(),
+        });
         Ok(Deferral::Recorded(answered))
+    }
+
+    /// Records `settings` (metafields of product `product`, which the line in progress
+    /// recorded, and of its variants: new, as their owners are) to write with the product,
+    /// giving each an id. `Ok(false)`: the product is not recorded, or ids ran out once the
+    /// chunk's transaction was open; the caller writes them. Of several settings for one
+    /// metafield, the last one's value is written, as one upsert after another would leave it.
+    pub(crate) async fn defer_metafields(
+        &self,
+        product: i64,
+        settings: &[Setting],
+        at: i64,
+    ) -> CatalogResult<bool> {
+        if self.pending().line_product(product).is_none() {
+            return Ok(false);
+        }
+        let mut distinct: Vec<Setting> = Vec::with_capacity(settings.len());
+        for setting in settings {
+            let same = distinct.iter_mut().find(|kept| {
+                (kept.owner_type, kept.owner_id, &kept.namespace, &kept.key)
+                    == (
+                        setting.owner_type,
+                        setting.owner_id,
+                        &setting.namespace,
+                        &setting.key,
+                    )
+            });
+            match same {
+                Some(kept) => {
+                    kept.kind = setting.kind.clone();
+                    kept.value = setting.value.clone();
+                }
+                None => distinct.push(setting.clone()),
+            }
+        }
+        let Some(mut ids) = self
+            .take_ids(&[(Table::Metafields, distinct.len())])
+            .await?
+        else {
+            return Ok(false);
+        };
+        let ids = ids.pop().unwrap_or_default();
+        let mut pending = self.pending();
+        let Some(recorded) = pending.line_product(product) else {
+            return Ok(false);
+        };
+        recorded.metafields.extend(
+            ids.into_iter()
+                .zip(distinct)
+                .map(|(id, setting)| RecordedMetafield { id, setting, at }),
+        );
+        Ok(true)
+    }
+
+    /// `wanted` ids of each table from the process's reserved blocks, reserving more (in a
+    /// transaction of its own) if some pool runs short and the chunk's transaction has not
+    /// begun. `Ok(None)`: there are not enough, and no reservation may be made now.
+    async fn take_ids(&self, wanted: &[(Table, usize)]) -> CatalogResult<Option<Vec<Vec<i64>>>> {
+        let short = match self.inner.ids.take(wanted) {
+            Ok(ids) => return Ok(Some(ids)),
+            Err(short) => short,
+        };
+        if !matches!(*self.inner.transaction.lock().await, Stage::NotBegun) {
+            return Ok(None);
+        }
+        if let Err(error) = self.inner.ids.reserve(&self.inner.store, &short).await {
+            self.note_fault(&error);
+            return Err(error);
+        }
+        // Another chunk may have drawn on the new blocks meanwhile: then this product is
+        // written now.
+        Ok(self.inner.ids.take(wanted).ok())
+    }
+
+    /// The metafield definitions of `shop` for each of `owner_types`, if the chunk's
+    /// transaction has not begun: the chunk has then written nothing, so the committed
+    /// definitions are those it would see, read once per chunk (a pooled connection, not the
+    /// transaction, so that a read does not take the write lock). `Ok(None)` once the
+    /// transaction has begun: read them there.
+    pub(crate) async fn definitions(
+        &self,
+        shop: ShopId,
+        owner_types: &[String],
+    ) -> CatalogResult<Option<Vec<Arc<Vec<DefinitionRow>>>>> {
+        let stage = self.inner.transaction.lock().await;
+        if !matches!(*stage, Stage::NotBegun) {
+            return Ok(None);
+        }
+        let mut found = Vec::with_capacity(owner_types.len());
+        for owner_type in owner_types {
+            let key = (shop, owner_type.clone());
+            let cached = self
+                .inner
+                .definitions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .cloned();
+            let definitions = match cached {
+                Some(definitions) => definitions,
+                None => {
+                    let mut conn = self.inner.store.pool().acquire().await?;
+                    let read = crate::metafield::definition::storage::of_owner_type(
+                        &mut conn, shop, owner_type,
+                    )
+                    .await?;
+                    let read = Arc::new(read);
+                    self.inner
+                        .definitions
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(key, read.clone());
+                    read
+                }
+            };
+            found.push(definitions);
+        }
+        drop(stage);
+        Ok(Some(found))
     }
 
     /// The first database error a line met, if any.
@@ -311,7 +453,7 @@ impl CatalogDb {
                 let unit = ChunkTransaction::new(
                     store.clone(),
                     ChunkWrites::Immediate,
-                    ProductIds::default(),
+                    ReservedIds::default(),
                 );
                 let outcome = work(CatalogDb::Chunk(unit.clone())).await;
                 let kept = outcome.as_ref().is_ok_and(keep);
@@ -404,10 +546,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir).await;
         store.close().await;
-        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
+        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ReservedIds::default());
         chunk.begin_line();
         assert!(chunk
-            .defer_product(ShopId(1), row("board"), Handle::Promised, |_| ())
+            .defer_product(ShopId(1), row("board"), Handle::Promised, None, |_, _| ())
             .await
             .is_err());
         let fault = chunk.take_fault().expect("the chunk is given back");
@@ -418,7 +560,7 @@ mod tests {
     async fn records(chunk: &ChunkTransaction, shop: ShopId, handle: &str) -> bool {
         matches!(
             chunk
-                .defer_product(shop, row(handle), Handle::Promised, |_| ())
+                .defer_product(shop, row(handle), Handle::Promised, None, |_, _| ())
                 .await
                 .unwrap(),
             Deferral::Recorded(_)
@@ -434,7 +576,7 @@ mod tests {
             .await
             .unwrap()
             .id;
-        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ProductIds::default());
+        let chunk = ChunkTransaction::new(store, ChunkWrites::Deferred, ReservedIds::default());
         chunk.begin_line();
         assert!(records(&chunk, shop, "board").await);
         chunk.begin_line();

@@ -141,11 +141,13 @@ impl DirectCreate {
         };
         let handle = Handle::answered(handle_from, shows_handle);
         let written = chunk
-            .defer_product(shop, row, handle, |row| self.write_response(row, response))
+            .defer_product(shop, row, handle, None, |row, _| {
+                self.write_response(row, response)
+            })
             .await?;
         match written {
             Deferral::Recorded(written) => written.map(|()| true).map_err(DirectError::Json),
-            Deferral::WriteNow(_) => Ok(false),
+            Deferral::WriteNow(..) => Ok(false),
         }
     }
 

@@ -31,7 +31,7 @@ pub use media::{ExternalVideo, Media, MediaImage, Model3d, Video};
 pub use metafield::Metafield;
 pub use option::{ProductOption, ProductOptionValue};
 pub use paging::Count;
-pub use pending::ProductIds;
+pub use pending::ReservedIds;
 pub use product::{Product, ProductFields, ProductStatus};
 pub use variant::{InventoryItem, ProductVariant};
 

@@ -1,12 +1,15 @@
-//! Products a bulk chunk has answered for but not yet written.
+//! Products a bulk chunk has answered for but not yet written, with their shapes and
+//! metafields.
 //!
-//! A bulk line's `productCreate` needs no database to answer: the row is what was sent, its id
-//! comes from a block reserved for the chunk, and its handle is the one the title asks for. So
-//! a chunk records the rows and writes them together, in multi-row inserts, before the chunk's
-//! next statement or its commit. Sending one statement per line cost more than the rest of the
-//! line's work together (a hand-off to the driver's thread and back each), and without any
-//! statement a chunk needs the write lock only for its short flush, so chunks execute side by
-//! side on every core.
+//! A bulk line that creates a product needs no database to answer: the rows are what was sent,
+//! their ids come from blocks reserved for the chunk ([`ReservedIds`]), and the handle is the
+//! one the title asks for. So a chunk records the rows and writes them together, in multi-row
+//! inserts (the products, then their options, values, variants and metafields, each table in
+//! a few statements), before the chunk's next statement or its commit. Sending a statement per
+//! row cost more than the rest of the line's work together (a hand-off to the driver's thread
+//! and back each), and without any statement a chunk needs the write lock only for its short
+//! flush, so chunks execute side by side on every core. `productCreate` (the direct path and
+//! the schema's) and `productSet` creating a product both take this path.
 //!
 //! The handle is assumed free. The flush finds out. A row the database skips had its handle
 //! taken: if the row's answer did not show its handle and the handle came from the title, the
@@ -17,8 +20,10 @@
 
 use crate::error::{CatalogError, CatalogResult};
 use crate::handle::{split_tail, HandleTable};
+use crate::metafield::mutation::Setting;
 use crate::product::{bind_row, HandleFrom, ProductRow, ROW_COLUMNS, ROW_VALUES};
-use crate::sql::push_placeholders;
+use crate::shape::Shape;
+use crate::sql::{multi_row_insert, push_placeholders};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use stevedore_core::ShopId;
@@ -57,6 +62,19 @@ pub(crate) struct Recorded {
     pub(crate) shop: ShopId,
     pub(crate) row: ProductRow,
     pub(crate) handle: Handle,
+    /// Its options, values and variants, every row with its reserved id; `None`: the default
+    /// option, value and variant, made at the flush.
+    pub(crate) shape: Option<Arc<Shape>>,
+    /// Metafields of the product and of its variants, each with its reserved id.
+    pub(crate) metafields: Vec<RecordedMetafield>,
+}
+
+/// A metafield of a recorded product or of one of its variants: new, since its owner is.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordedMetafield {
+    pub(crate) id: i64,
+    pub(crate) setting: Setting,
+    pub(crate) at: i64,
 }
 
 #[derive(Debug, Default)]
@@ -86,6 +104,14 @@ impl PendingProducts {
         self.handles
             .get(&shop)
             .is_some_and(|handles| handles.contains(handle))
+    }
+
+    /// The recorded, not yet written product `id` of the line in progress.
+    pub(crate) fn line_product(&mut self, id: i64) -> Option<&mut Recorded> {
+        self.rows[self.line_start..]
+            .iter_mut()
+            .rev()
+            .find(|recorded| recorded.row.id == id)
     }
 
     pub(crate) fn push(&mut self, recorded: Recorded) {
@@ -145,8 +171,28 @@ pub(crate) async fn write(
             Err(error) => return Err(error.into()),
         }
         // Every product made without options has the default option, value and variant.
-        let ids: Vec<i64> = batch.iter().map(|recorded| recorded.row.id).collect();
+        let ids: Vec<i64> = batch
+            .iter()
+            .filter(|recorded| recorded.shape.is_none())
+            .map(|recorded| recorded.row.id)
+            .collect();
         crate::shape::insert_defaults(conn, &ids).await?;
+        let shapes: Vec<(ShopId, &Shape)> = batch
+            .iter()
+            .filter_map(|recorded| Some((recorded.shop, recorded.shape.as_deref()?)))
+            .collect();
+        crate::shape::insert_new(conn, dialect, &shapes).await?;
+        let metafields: Vec<(ShopId, &RecordedMetafield)> = batch
+            .iter()
+            .flat_map(|recorded| {
+                let shop = recorded.shop;
+                recorded
+                    .metafields
+                    .iter()
+                    .map(move |metafield| (shop, metafield))
+            })
+            .collect();
+        crate::metafield::mutation::insert_new(conn, dialect, &metafields).await?;
     }
     Ok(Flushed::Written)
 }
@@ -294,6 +340,8 @@ async fn with_next_suffixes(
                 shop: recorded.shop,
                 row,
                 handle: Handle::Open,
+                shape: None,
+                metafields: Vec::new(),
             })
         })
         .collect()
@@ -307,84 +355,145 @@ async fn with_next_suffixes(
 /// SQLite's name lookup walks every parameter, which made a 500-row insert cost more than the
 /// rows' whole execution.
 fn insert_statement(dialect: Dialect, rows: usize) -> String {
-    let mut sql = String::with_capacity(ROW_COLUMNS.len() + rows * VALUES_PER_ROW * 7 + 128);
-    sql.push_str("INSERT INTO products (id, ");
-    sql.push_str(ROW_COLUMNS);
-    sql.push_str(") VALUES ");
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        push_placeholders(&mut sql, dialect, row * VALUES_PER_ROW + 1, VALUES_PER_ROW);
-        sql.push(')');
-    }
+    let columns = format!("id, {ROW_COLUMNS}");
+    let mut sql = multi_row_insert(dialect, "products", &columns, VALUES_PER_ROW, rows);
     sql.push_str(" ON CONFLICT (shop_id, handle) DO NOTHING");
     sql
 }
 
-/// Ids reserved at once: one short write transaction serves a chunk of the default size.
+/// The tables whose new rows a chunk records, by the ids it reserves for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Table {
+    Products,
+    Options,
+    Values,
+    Variants,
+    Metafields,
+}
+
+impl Table {
+    const ALL: [Table; 5] = [
+        Table::Products,
+        Table::Options,
+        Table::Values,
+        Table::Variants,
+        Table::Metafields,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Products => "products",
+            Table::Options => "product_options",
+            Table::Values => "product_option_values",
+            Table::Variants => "product_variants",
+            Table::Metafields => "metafields",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Ids reserved at once per table: one short write transaction serves a chunk of the default
+/// size.
 const IDS_PER_RESERVATION: usize = 4096;
 
-/// Product ids reserved ahead and not yet given out, shared by a process's chunks. An id given
-/// to a line whose chunk is then rolled back, or left here when the process ends, is a gap, as
-/// a rolled-back insert leaves in a sequence.
+/// Ids of new rows, reserved ahead per table and not yet given out, shared by a process's
+/// chunks. An id given to a line whose chunk is then rolled back, or left here when the process
+/// ends, is a gap, as a rolled-back insert leaves in a sequence.
 #[derive(Debug, Clone, Default)]
-pub struct ProductIds(Arc<Mutex<VecDeque<i64>>>);
+pub struct ReservedIds(Arc<Mutex<[VecDeque<i64>; Table::ALL.len()]>>);
 
-impl ProductIds {
-    fn ids(&self) -> std::sync::MutexGuard<'_, VecDeque<i64>> {
+impl ReservedIds {
+    fn pools(&self) -> std::sync::MutexGuard<'_, [VecDeque<i64>; Table::ALL.len()]> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The next reserved id, if one is left.
-    pub(crate) fn take(&self) -> Option<i64> {
-        self.ids().pop_front()
+    /// `wanted` ids of each table, all of them or (when a pool runs short) none: the tables
+    /// short of ids come back instead.
+    pub(crate) fn take(
+        &self,
+        wanted: &[(Table, usize)],
+    ) -> Result<Vec<Vec<i64>>, Vec<(Table, usize)>> {
+        let mut pools = self.pools();
+        let short: Vec<(Table, usize)> = wanted
+            .iter()
+            .copied()
+            .filter(|&(table, count)| pools[table.index()].len() < count)
+            .collect();
+        if !short.is_empty() {
+            return Err(short);
+        }
+        Ok(wanted
+            .iter()
+            .map(|&(table, count)| pools[table.index()].drain(..count).collect())
+            .collect())
     }
 
-    /// Reserves a block in a transaction of its own, committed before any of its ids is used:
-    /// ids that reached this pool are never handed out by the database again.
-    pub(crate) async fn reserve(&self, store: &stevedore_store::Store) -> CatalogResult<()> {
+    /// Reserves a block for each of `short` (at least as many as it asks) in a transaction of
+    /// its own, committed before any of its ids is used: ids that reached a pool are never
+    /// handed out by the database again.
+    pub(crate) async fn reserve(
+        &self,
+        store: &stevedore_store::Store,
+        short: &[(Table, usize)],
+    ) -> CatalogResult<()> {
         let mut transaction = store.begin_write().await?;
-        let ids = reserve_ids(&mut transaction, store.dialect(), IDS_PER_RESERVATION).await?;
+        let mut reserved = Vec::with_capacity(short.len());
+        for &(table, count) in short {
+            let count = count.max(IDS_PER_RESERVATION);
+            reserved.push((
+                table,
+                reserve_ids(&mut transaction, store.dialect(), table, count).await?,
+            ));
+        }
         transaction.commit().await?;
-        self.ids().extend(ids);
+        let mut pools = self.pools();
+        for (table, ids) in reserved {
+            pools[table.index()].extend(ids);
+        }
         Ok(())
     }
 }
 
-/// Reserves `count` product ids, in `conn`'s transaction. On SQLite the reservation moves the
-/// table's AUTOINCREMENT counter past the block (a write: the transaction must hold the write
-/// lock), so no insert elsewhere takes an id of it; on Postgres it draws from the identity's
-/// sequence.
+/// Reserves `count` ids of `table`, in `conn`'s transaction. On SQLite the reservation moves
+/// the table's AUTOINCREMENT counter past the block (a write: the transaction must hold the
+/// write lock), so no insert elsewhere takes an id of it; on Postgres it draws from the
+/// identity's sequence.
 async fn reserve_ids(
     conn: &mut AnyConnection,
     dialect: Dialect,
+    table: Table,
     count: usize,
 ) -> CatalogResult<Vec<i64>> {
     let count = count.max(1) as i64;
+    let name = table.name();
     match dialect {
         Dialect::Sqlite => {
             // The counter's row appears with the table's first insert; a new database has none.
-            sqlx::query(
+            // (The table name is one of `Table`'s, never input.)
+            sqlx::query(&format!(
                 "INSERT INTO sqlite_sequence (name, seq)
-                 SELECT 'products', COALESCE((SELECT MAX(id) FROM products), 0)
-                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'products')",
-            )
+                 SELECT '{name}', COALESCE((SELECT MAX(id) FROM {name}), 0)
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '{name}')"
+            ))
             .execute(&mut *conn)
             .await?;
             let last: i64 = sqlx::query_scalar(
-                "UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = 'products' RETURNING seq",
+                "UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = $2 RETURNING seq",
             )
             .bind(count)
+            .bind(name)
             .fetch_one(&mut *conn)
             .await?;
             Ok((last - count + 1..=last).collect())
         }
         Dialect::Postgres => sqlx::query_scalar(
-            "SELECT nextval(pg_get_serial_sequence('products', 'id')) FROM generate_series(1, $1)",
+            "SELECT nextval(pg_get_serial_sequence($2, 'id')) FROM generate_series(1, $1)",
         )
         .bind(count)
+        .bind(name)
         .fetch_all(&mut *conn)
         .await
         .map_err(Into::into),

@@ -628,6 +628,15 @@ async fn a_bulk_import_of_product_set_lines_makes_each_product_whole_once() {
             let sku = format!("{}-{n}", variant["sku"].as_str().unwrap());
             variant["sku"] = json!(sku);
         }
+        // Metafields of the product (one set twice: the last value stands) and of a variant,
+        // written with the product at the chunk's flush.
+        input["metafields"] = json!([
+            { "namespace": "custom", "key": "fabric", "type": "single_line_text_field", "value": "wool" },
+            { "namespace": "custom", "key": "fabric", "type": "single_line_text_field", "value": format!("linen {n}") },
+        ]);
+        input["variants"][1]["metafields"] = json!([
+            { "namespace": "custom", "key": "fit", "type": "single_line_text_field", "value": format!("slim {n}") },
+        ]);
         if n == 7 {
             // One line refused: its variants repeat one another.
             input["variants"][2]["optionValues"][0]["name"] = json!("S");
@@ -656,6 +665,34 @@ async fn a_bulk_import_of_product_set_lines_makes_each_product_whole_once() {
     assert_eq!(made["variantsCount"]["count"], 3);
     let read = read(&server, &made["id"]).await;
     assert_eq!(titles(&read), ["S / Red", "M / Red", "L / Red"]);
+    let metafields = server
+        .graphql(
+            "query($id: ID!) { product(id: $id) {
+               metafields(first: 5) { nodes { key value } }
+               variants(first: 3) { nodes { metafields(first: 5) { nodes { key value } } } } } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    let product = &metafields["data"]["product"];
+    assert_eq!(
+        product["metafields"]["nodes"],
+        json!([{ "key": "fabric", "value": "linen 12" }]),
+        "{metafields}"
+    );
+    let of_variants: Vec<&Value> = product["variants"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| &variant["metafields"]["nodes"])
+        .collect();
+    assert_eq!(
+        of_variants,
+        [
+            &json!([]),
+            &json!([{ "key": "fit", "value": "slim 12" }]),
+            &json!([])
+        ]
+    );
     let count = server
         .graphql(
             "{ productsCount { count } productVariantsCount { count } }",

@@ -103,7 +103,7 @@ async fn run(
     let transaction = ChunkTransaction::new(
         executor.store.clone(),
         ChunkWrites::Deferred,
-        executor.product_ids.clone(),
+        executor.reserved_ids.clone(),
     );
     let mut out = Vec::new();
     let mut paths = Paths::default();

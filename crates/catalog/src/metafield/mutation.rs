@@ -320,21 +320,7 @@ pub(crate) async fn check(
             )
         })
         .collect();
-    let definitions = db
-        .read(move |conn| {
-            async move {
-                let mut found = Vec::with_capacity(keys.len());
-                for (owner, namespace, key) in &keys {
-                    found.push(
-                        super::definition::storage::find_by_key(conn, shop, owner, namespace, key)
-                            .await?,
-                    );
-                }
-                Ok(found)
-            }
-            .boxed()
-        })
-        .await?;
+    let definitions = super::definition::storage::find_by_keys(db, shop, keys).await?;
     for (setting, definition) in settings.iter_mut().zip(&definitions) {
         if let (None, Some(definition)) = (&setting.kind, definition) {
             setting.kind = Some(definition.type_name.clone());
@@ -360,6 +346,14 @@ pub(crate) async fn check(
         }
     }
     if !refusals.is_empty() {
+        return Ok(refusals);
+    }
+    // Only an owner named by id and a reference need the database.
+    let needs_shop = settings.iter().any(|setting| {
+        setting.owner_id != 0
+            || referenced_type(setting.kind.as_deref().unwrap_or_default()).is_some()
+    });
+    if !needs_shop {
         return Ok(refusals);
     }
     let checked = settings.to_vec();
@@ -397,6 +391,39 @@ pub(crate) async fn write(
         written.push(row);
     }
     Ok(written)
+}
+
+/// Writes the metafields of recorded products and their variants (new, as their owners are),
+/// in multi-row inserts.
+pub(crate) async fn insert_new(
+    conn: &mut AnyConnection,
+    dialect: stevedore_store::Dialect,
+    metafields: &[(ShopId, &crate::pending::RecordedMetafield)],
+) -> CatalogResult<()> {
+    const COLUMNS: &str =
+        "id, shop_id, owner_type, owner_id, namespace, key, type, value, created_at, updated_at";
+    const PER_ROW: usize = 10;
+    for batch in metafields.chunks(crate::sql::rows_per_insert(PER_ROW, 500)) {
+        let sql =
+            crate::sql::multi_row_insert(dialect, "metafields", COLUMNS, PER_ROW, batch.len());
+        let mut query = sqlx::query(&sql);
+        for &(shop, metafield) in batch {
+            let setting = &metafield.setting;
+            query = query
+                .bind(metafield.id)
+                .bind(shop.0)
+                .bind(setting.owner_type)
+                .bind(setting.owner_id)
+                .bind(setting.namespace.as_str())
+                .bind(setting.key.as_str())
+                .bind(setting.kind.as_deref().unwrap_or_default())
+                .bind(setting.value.as_str())
+                .bind(metafield.at)
+                .bind(metafield.at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Writes checked settings through `db` (see [`write`]).

@@ -49,29 +49,31 @@ pub(crate) async fn create(
             })
         }
     };
-    // A bulk chunk records the row and writes it later with its neighbours (the `pending`
-    // module); the id is all it needs now.
-    let mut row = match db {
-        // A product with a shape of its own is written at once (a recorded one gets the
-        // default shape at the flush).
-        CatalogDb::Chunk(chunk) if planned.is_none() => match chunk
+    // A bulk chunk records the row (and its shape) and writes it later with its neighbours (the
+    // `pending` module); the ids are all it needs now.
+    let (mut row, planned) = match db {
+        CatalogDb::Chunk(chunk) => match chunk
             .defer_product(
                 shop,
                 row,
                 Handle::answered(handle_from, handle_answered),
-                |row| row.clone(),
+                planned,
+                |row, shape| match shape {
+                    Some(shape) => Product::with_shape(row.clone(), shape.clone()),
+                    None => Product::from(row.clone()),
+                },
             )
             .await?
         {
             Deferral::Recorded(product) => {
                 return Ok(ProductCreatePayload {
-                    product: Some(Product::from(product)),
+                    product: Some(product),
                     user_errors: vec![],
                 })
             }
-            Deferral::WriteNow(row) => *row,
+            Deferral::WriteNow(row, planned) => (*row, planned),
         },
-        _ => row,
+        _ => (row, planned),
     };
     let created = db
         .write(move |conn| {

@@ -621,7 +621,17 @@ pub(crate) async fn run(
                     }));
                 }
             }
-            if !settings.is_empty() {
+            // A product this call made and a bulk chunk recorded takes its metafields (and its
+            // variants') along to the chunk's flush.
+            let recorded = match (&db, target) {
+                (CatalogDb::Chunk(chunk), None) if !settings.is_empty() => {
+                    chunk
+                        .defer_metafields(product.row.id, &settings, now)
+                        .await?
+                }
+                _ => false,
+            };
+            if !settings.is_empty() && !recorded {
                 crate::metafield::mutation::write_all(&db, shop, settings, now).await?;
             }
             let product = match files {

@@ -7,7 +7,7 @@
 pub(crate) mod rules;
 pub(crate) mod storage;
 
-pub(crate) use storage::{insert_defaults, load, load_many, save};
+pub(crate) use storage::{insert_defaults, insert_new, load, load_many, save};
 
 /// The option every product without options of its own has, and its one value.
 pub(crate) const DEFAULT_OPTION: &str = "Title";
@@ -205,6 +205,44 @@ impl Shape {
     }
 
     /// Numbers the variants 1, 2, … in their order.
+    /// Whether a row of it carries an id already (saved, or a restored record's own).
+    pub(crate) fn has_saved_rows(&self) -> bool {
+        self.options
+            .iter()
+            .any(|option| option.id != 0 || option.values.iter().any(|value| value.id != 0))
+            || self.variants.iter().any(|variant| variant.id != 0)
+    }
+
+    /// How many options, values and variants it has.
+    pub(crate) fn row_counts(&self) -> (usize, usize, usize) {
+        let values = self.options.iter().map(|option| option.values.len()).sum();
+        (self.options.len(), values, self.variants.len())
+    }
+
+    /// Gives a new product's shape its product id and each row its id (from ids reserved, as
+    /// many as [`Self::row_counts`] says), numbering the variants.
+    pub(crate) fn give_ids(
+        &mut self,
+        product_id: i64,
+        options: Vec<i64>,
+        values: Vec<i64>,
+        variants: Vec<i64>,
+    ) {
+        self.product_id = product_id;
+        let mut values = values.into_iter();
+        for (option, id) in self.options.iter_mut().zip(options) {
+            option.id = id;
+            for (value, id) in option.values.iter_mut().zip(values.by_ref()) {
+                value.id = id;
+            }
+        }
+        for (variant, id) in self.variants.iter_mut().zip(variants) {
+            variant.id = id;
+            variant.product_id = product_id;
+        }
+        self.renumber();
+    }
+
     pub(crate) fn renumber(&mut self) {
         for (index, variant) in self.variants.iter_mut().enumerate() {
             variant.position = index as i64 + 1;

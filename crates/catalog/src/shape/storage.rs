@@ -3,10 +3,10 @@
 
 use super::{OptionValue, ProductOption, Shape, VariantRow, DEFAULT_OPTION, DEFAULT_VALUE};
 use crate::error::CatalogResult;
-use crate::sql::numbered;
+use crate::sql::{multi_row_insert, numbered, rows_per_insert};
 use std::collections::HashMap;
 use stevedore_core::ShopId;
-use stevedore_store::AnyConnection;
+use stevedore_store::{AnyConnection, Dialect};
 
 /// The variant columns after its id, in [`bind_variant`]'s order.
 const VARIANT_COLUMNS: &str = "product_id, position, option1, option2, option3, price, \
@@ -101,6 +101,83 @@ pub(crate) async fn insert_defaults(
         let mut query = sqlx::query(&sql);
         for id in products {
             query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row insert of new shapes' rows.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes the options, values and variants of new products' `shapes` (their products written,
+/// every row carrying its reserved id), each table in multi-row inserts.
+pub(crate) async fn insert_new(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    shapes: &[(ShopId, &Shape)],
+) -> CatalogResult<()> {
+    // (shop, product, option, position) of each option; (…, value, position) of each value.
+    let mut options = Vec::new();
+    let mut values = Vec::new();
+    let mut variants = Vec::new();
+    for &(shop, shape) in shapes {
+        for (index, option) in shape.options.iter().enumerate() {
+            options.push((shop, shape.product_id, option, index as i64 + 1));
+            for (value_index, value) in option.values.iter().enumerate() {
+                values.push((
+                    shop,
+                    shape.product_id,
+                    option.id,
+                    value,
+                    value_index as i64 + 1,
+                ));
+            }
+        }
+        variants.extend(shape.variants.iter().map(|variant| (shop, variant)));
+    }
+    const OPTION_COLUMNS: &str = "id, shop_id, product_id, name, position";
+    for batch in options.chunks(rows_per_insert(5, ROWS_PER_INSERT)) {
+        let sql = multi_row_insert(dialect, "product_options", OPTION_COLUMNS, 5, batch.len());
+        let mut query = sqlx::query(&sql);
+        for &(shop, product, option, position) in batch {
+            query = query
+                .bind(option.id)
+                .bind(shop.0)
+                .bind(product)
+                .bind(option.name.as_str())
+                .bind(position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    const VALUE_COLUMNS: &str = "id, shop_id, product_id, option_id, name, position";
+    for batch in values.chunks(rows_per_insert(6, ROWS_PER_INSERT)) {
+        let sql = multi_row_insert(
+            dialect,
+            "product_option_values",
+            VALUE_COLUMNS,
+            6,
+            batch.len(),
+        );
+        let mut query = sqlx::query(&sql);
+        for &(shop, product, option, value, position) in batch {
+            query = query
+                .bind(value.id)
+                .bind(shop.0)
+                .bind(product)
+                .bind(option)
+                .bind(value.name.as_str())
+                .bind(position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let columns = format!("id, shop_id, {VARIANT_COLUMNS}");
+    let per_row = columns.split(", ").count();
+    for batch in variants.chunks(rows_per_insert(per_row, ROWS_PER_INSERT)) {
+        let sql = multi_row_insert(dialect, "product_variants", &columns, per_row, batch.len());
+        let mut query = sqlx::query(&sql);
+        for &(shop, variant) in batch {
+            query = bind_variant(query.bind(variant.id).bind(shop.0), variant);
         }
         query.execute(&mut *conn).await?;
     }

@@ -51,6 +51,44 @@ pub(crate) async fn find_by_key(
         .await?)
 }
 
+/// The definition each of `keys` (owner type, namespace, key) falls under, if any, of `shop`.
+/// A bulk chunk that has not yet written reads each owner type's definitions once (see
+/// [`crate::db::ChunkTransaction::definitions`]); otherwise each key is looked up.
+pub(crate) async fn find_by_keys(
+    db: &crate::db::CatalogDb,
+    shop: ShopId,
+    keys: Vec<(String, String, String)>,
+) -> CatalogResult<Vec<Option<DefinitionRow>>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let crate::db::CatalogDb::Chunk(chunk) = db {
+        let owner_types: Vec<String> = keys.iter().map(|(owner, _, _)| owner.clone()).collect();
+        if let Some(of_owners) = chunk.definitions(shop, &owner_types).await? {
+            return Ok(keys
+                .iter()
+                .zip(of_owners)
+                .map(|((_, namespace, key), definitions)| {
+                    definitions
+                        .iter()
+                        .find(|found| found.namespace == *namespace && found.key == *key)
+                        .cloned()
+                })
+                .collect());
+        }
+    }
+    db.read(move |conn| {
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(keys.len());
+            for (owner, namespace, key) in &keys {
+                found.push(find_by_key(conn, shop, owner, namespace, key).await?);
+            }
+            Ok(found)
+        })
+    })
+    .await
+}
+
 pub(crate) async fn find(
     conn: &mut AnyConnection,
     shop: ShopId,
