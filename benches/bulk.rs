@@ -588,6 +588,16 @@ async fn synchronous(work: &Path, input: &Path, lines: u64, bytes: u64) -> Resul
     })
 }
 
+/// A floor's connection to the database the server's migrations made (WAL, as the server runs
+/// it), and the bench shop's id.
+fn open_floor(database: &Path) -> Result<(rusqlite::Connection, i64)> {
+    let connection = rusqlite::Connection::open(database)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    let shop: i64 = connection.query_row("SELECT id FROM shops", [], |row| row.get(0))?;
+    Ok((connection, shop))
+}
+
 /// The machine's limit for this work: parse each line, insert its product with one prepared
 /// statement in transactions of 10,000 rows, write one result line per input. SQLite straight
 /// (rusqlite), on the schema the server's own migrations made.
@@ -602,10 +612,7 @@ async fn floor(work: &Path, input: &Path, lines: u64, bytes: u64) -> Result<Meas
         dir.join("result.jsonl"),
     );
     let wall = tokio::task::spawn_blocking(move || -> Result<Duration> {
-        let mut connection = rusqlite::Connection::open(database)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        let shop: i64 = connection.query_row("SELECT id FROM shops", [], |row| row.get(0))?;
+        let (mut connection, shop) = open_floor(&database)?;
         let now = chrono::Utc::now().timestamp_millis();
         let started = Instant::now();
         let mut out = BufWriter::new(std::fs::File::create(&result)?);

@@ -133,10 +133,7 @@ pub async fn floor(work: &Path, inputs: &[PathBuf], products: u64, bytes: u64) -
 }
 
 fn write_straight(database: &Path, inputs: &[PathBuf], result: &Path) -> Result<Duration> {
-    let mut connection = rusqlite::Connection::open(database)?;
-    connection.pragma_update(None, "journal_mode", "WAL")?;
-    connection.pragma_update(None, "synchronous", "NORMAL")?;
-    let shop: i64 = connection.query_row("SELECT id FROM shops", [], |row| row.get(0))?;
+    let (mut connection, shop) = crate::open_floor(database)?;
     let now = chrono::Utc::now().timestamp_millis();
     let started = Instant::now();
     let mut out = BufWriter::new(std::fs::File::create(result)?);

@@ -361,6 +361,21 @@ pub(crate) async fn check(
         .await
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a setting's values in the `metafields` columns' order from `shop_id` to `value`,
+/// after what `query` has bound.
+fn bind_setting<'q>(query: AnyQuery<'q>, shop: ShopId, setting: &'q Setting) -> AnyQuery<'q> {
+    query
+        .bind(shop.0)
+        .bind(setting.owner_type)
+        .bind(setting.owner_id)
+        .bind(setting.namespace.as_str())
+        .bind(setting.key.as_str())
+        .bind(setting.kind.as_deref().unwrap_or_default())
+        .bind(setting.value.as_str())
+}
+
 /// Writes checked settings (the last of several for one metafield wins), in order.
 pub(crate) async fn write(
     conn: &mut AnyConnection,
@@ -377,17 +392,11 @@ pub(crate) async fn write(
     );
     let mut written = Vec::with_capacity(settings.len());
     for setting in settings {
-        let row: MetafieldRow = sqlx::query_as(&sql)
-            .bind(shop.0)
-            .bind(setting.owner_type)
-            .bind(setting.owner_id)
-            .bind(setting.namespace.as_str())
-            .bind(setting.key.as_str())
-            .bind(setting.kind.as_deref().unwrap_or_default())
-            .bind(setting.value.as_str())
+        let row = bind_setting(sqlx::query(&sql), shop, setting)
             .bind(now)
             .fetch_one(&mut *conn)
             .await?;
+        let row: MetafieldRow = sqlx::FromRow::from_row(&row)?;
         written.push(row);
     }
     Ok(written)
@@ -408,16 +417,7 @@ pub(crate) async fn insert_new(
             crate::sql::multi_row_insert(dialect, "metafields", COLUMNS, PER_ROW, batch.len());
         let mut query = sqlx::query(&sql);
         for &(shop, metafield) in batch {
-            let setting = &metafield.setting;
-            query = query
-                .bind(metafield.id)
-                .bind(shop.0)
-                .bind(setting.owner_type)
-                .bind(setting.owner_id)
-                .bind(setting.namespace.as_str())
-                .bind(setting.key.as_str())
-                .bind(setting.kind.as_deref().unwrap_or_default())
-                .bind(setting.value.as_str())
+            query = bind_setting(query.bind(metafield.id), shop, &metafield.setting)
                 .bind(metafield.at)
                 .bind(metafield.at);
         }
