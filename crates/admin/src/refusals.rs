@@ -108,6 +108,24 @@ impl Checker<'_> {
                         continue;
                     };
                     self.arguments(field, item.pos, parent, name, path);
+                    let returns = named(ty);
+                    if field.selection_set.node.items.is_empty()
+                        && self.types.outputs.contains_key(returns)
+                    {
+                        self.errors.push(json!({
+                            "message": format!(
+                                "Field must have selections (field '{name}' returns {returns} but has no selections. Did you mean '{name} {{ ... }}'?)"
+                            ),
+                            "locations": [location(item.pos)],
+                            "path": extended(path, name),
+                            "extensions": {
+                                "code": "selectionMismatch",
+                                "nodeName": format!("field '{name}'"),
+                                "typeName": returns,
+                            },
+                        }));
+                        continue;
+                    }
                     let key = field
                         .alias
                         .as_ref()

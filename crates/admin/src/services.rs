@@ -134,7 +134,12 @@ pub async fn execute(
     let Some((name, operation)) =
         cost::selected_operation(&document, request.operation_name.as_deref())
     else {
-        return answer(services.schema.execute(request).await, None);
+        // Several operations and none picked: graphql-ruby's words, nothing run.
+        let message = match request.operation_name.as_deref() {
+            Some(name) => format!("No operation named \"{name}\""),
+            None => "An operation name is required".to_owned(),
+        };
+        return json!({ "errors": [{ "message": message }] });
     };
     let declared = operation
         .node

@@ -469,6 +469,14 @@ impl CatalogDb {
         }
     }
 
+    /// The store under the catalog, for reads of the tables it owns (shops).
+    pub(crate) fn store(&self) -> &Store {
+        match self {
+            CatalogDb::Pool(store) => store,
+            CatalogDb::Chunk(chunk) => &chunk.inner.store,
+        }
+    }
+
     /// Runs a read on a connection (the chunk's, inside a bulk line, to see its own writes).
     pub async fn read<T, F>(&self, work: F) -> CatalogResult<T>
     where

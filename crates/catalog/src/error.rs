@@ -26,6 +26,8 @@ pub enum CatalogError {
     NoSuffix { base: String },
     /// Every suffix tried for a handle was taken by concurrent writers.
     NoFreeHandle { base: String },
+    /// The shop a call acts for has no row (it authenticated, so it was removed meanwhile).
+    NoShop(stevedore_core::ShopId),
 }
 
 impl CatalogError {
@@ -43,6 +45,7 @@ impl CatalogError {
             CatalogError::NoFreeHandle { base } => {
                 format!("no free handle for '{base}' after 8 attempts under concurrent writes")
             }
+            CatalogError::NoShop(id) => format!("shop {id} has no row"),
         }
     }
 

@@ -19,6 +19,7 @@ mod pending;
 mod product;
 pub mod restore;
 mod shape;
+mod shop;
 mod sql;
 mod user_errors;
 mod variant;
@@ -61,6 +62,7 @@ pub struct CatalogQuery(
     media::mutation::JobQuery,
     metafield::definition::DefinitionQuery,
     collection::CollectionQuery,
+    shop::ShopQuery,
 );
 
 /// Catalog fields of the Admin mutation root.

@@ -27,6 +27,34 @@ impl CursorType for IdCursor {
     }
 }
 
+/// A cursor of a connection sorted by a key other than the id alone: the last row's id and its
+/// value of the sort key, as the hosted API's cursors carry them (`last_value` is the id, as a
+/// string, under the id sort).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortCursor {
+    pub id: i64,
+    pub value: serde_json::Value,
+}
+
+impl CursorType for SortCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        let bytes = BASE64.decode(text).map_err(|_| "invalid cursor")?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
+        Ok(SortCursor {
+            id: value["last_id"].as_i64().ok_or("invalid cursor")?,
+            value: value["last_value"].clone(),
+        })
+    }
+
+    fn encode_cursor(&self) -> String {
+        let value = serde_json::json!({ "last_id": self.id, "last_value": self.value });
+        BASE64.encode(value.to_string())
+    }
+}
+
 /// A window over rows ordered by id, in the direction and from the side a connection asks for.
 pub(crate) struct Window {
     pub forward: bool,
@@ -78,19 +106,30 @@ impl Window {
     /// Turns the scanned rows (limit + 1 at most) into a page in display order.
     pub fn page<T: async_graphql::OutputType, F: Fn(&T) -> i64>(
         &self,
-        mut rows: Vec<T>,
+        rows: Vec<T>,
         id_of: F,
     ) -> Connection<IdCursor, T> {
+        self.page_with(
+            rows.into_iter()
+                .map(|row| (IdCursor(id_of(&row)), row))
+                .collect(),
+        )
+    }
+
+    /// [`Self::page`] of rows that come with their cursors.
+    pub fn page_with<C: CursorType + Send + Sync, T: async_graphql::OutputType>(
+        &self,
+        mut rows: Vec<(C, T)>,
+    ) -> Connection<C, T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         if !self.forward {
             rows.reverse();
         }
         let mut connection = Connection::new(!self.forward && more, self.forward && more);
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(IdCursor(id_of(&row)), row)),
-        );
+        connection
+            .edges
+            .extend(rows.into_iter().map(|(cursor, row)| Edge::new(cursor, row)));
         connection
     }
 }

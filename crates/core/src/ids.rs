@@ -30,6 +30,12 @@ id_type!(
     ProductId
 );
 
+impl ShopId {
+    pub fn gid(self) -> Gid {
+        Gid::new("Shop", self.0)
+    }
+}
+
 impl OperationId {
     pub fn gid(self) -> Gid {
         Gid::new("BulkOperation", self.0)

@@ -158,6 +158,10 @@ enum ShopsCommand {
     Create {
         /// The shop's domain, e.g. demo.myshopify.com.
         domain: String,
+        /// The id a new shop takes (its global id is gid://shopify/Shop/ID), e.g. the id it
+        /// had on the platform it comes from; default: the next free one.
+        #[arg(long)]
+        id: Option<i64>,
         /// The access token to create; default: a random shpat_ token.
         #[arg(long)]
         token: Option<String>,
@@ -297,6 +301,7 @@ async fn main() -> Result<()> {
             command:
                 ShopsCommand::Create {
                     domain,
+                    id,
                     token,
                     scopes,
                     secret,
@@ -309,6 +314,18 @@ async fn main() -> Result<()> {
                 scopes.unwrap_or_else(|| ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect());
             let replace_secret = secret.is_some();
             let secret = secret.unwrap_or_else(|| random_token(""));
+            if let Some(id) = id {
+                match store
+                    .create_shop_with_id(stevedore_core::ShopId(id), &domain, &secret)
+                    .await?
+                {
+                    Some(shop) if shop.id.0 == id => {}
+                    Some(shop) => {
+                        anyhow::bail!("the shop {domain} exists already, with the id {}", shop.id)
+                    }
+                    None => anyhow::bail!("the id {id} is another shop's"),
+                }
+            }
             let shop = store
                 .create_shop_token(&domain, &token, &scopes, &secret, replace_secret)
                 .await?;

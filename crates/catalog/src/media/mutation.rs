@@ -50,6 +50,16 @@ pub struct Job {
     done: bool,
 }
 
+impl Job {
+    /// A job just begun, as the mutation that begins it answers it.
+    pub(crate) fn started() -> Self {
+        Self {
+            id: ID(format!("gid://shopify/Job/{}", uuid::Uuid::new_v4())),
+            done: false,
+        }
+    }
+}
+
 /// `FileContentType`.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum FileContentType {
@@ -578,10 +588,7 @@ impl MediaMutation {
                 })
                 .await?;
             Ok(ProductReorderMediaPayload {
-                job: Some(Job {
-                    id: ID(format!("gid://shopify/Job/{}", uuid::Uuid::new_v4())),
-                    done: false,
-                }),
+                job: Some(Job::started()),
                 media_user_errors: vec![],
                 user_errors: vec![],
             })

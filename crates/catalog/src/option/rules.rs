@@ -582,8 +582,9 @@ pub(crate) fn reorder_options(
             "MIXING_ID_AND_NAME_KEYS_IS_NOT_ALLOWED",
         );
     }
-    let values: Vec<&Selector> = orders.iter().flat_map(|order| &order.values).collect();
-    if values.iter().any(|value| by_id(value)) && !values.iter().all(|value| by_id(value)) {
+    // Values are named one way within an option; another option may name its own the other.
+    let mixed = |values: &[Selector]| values.iter().any(by_id) && !values.iter().all(by_id);
+    if orders.iter().any(|order| mixed(&order.values)) {
         return one(
             "Only specify one of `id` or `name` fields for option values.".into(),
             "MIXING_ID_AND_NAME_KEYS_IS_NOT_ALLOWED",

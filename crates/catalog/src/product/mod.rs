@@ -13,6 +13,7 @@ pub(crate) mod mutation;
 mod object;
 pub(crate) mod operation;
 mod query;
+mod search;
 pub(crate) mod set;
 pub(crate) mod storage;
 

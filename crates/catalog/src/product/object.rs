@@ -355,6 +355,7 @@ pub struct PriceRange {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ProductCreatePayload {
     pub(crate) product: Option<Product>,
     pub(crate) user_errors: Vec<UserError>,
@@ -373,7 +374,24 @@ pub struct ProductDeleteInput {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ProductDeletePayload {
     pub(crate) deleted_product_id: Option<ID>,
     pub(crate) user_errors: Vec<UserError>,
+}
+
+#[async_graphql::ComplexObject]
+impl ProductCreatePayload {
+    /// The shop the product belongs to.
+    async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::shop::Shop> {
+        crate::shop::Shop::of(ctx)
+    }
+}
+
+#[async_graphql::ComplexObject]
+impl ProductDeletePayload {
+    /// The shop the product belongs to.
+    async fn shop(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::shop::Shop> {
+        crate::shop::Shop::of(ctx)
+    }
 }

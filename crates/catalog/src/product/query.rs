@@ -1,11 +1,13 @@
 //! `product(id:)` and `products(query:)`.
 
 use super::mutation::shop;
+use super::search::{product_filter, sorted_scan, ProductSortKeys};
 use super::storage::{find, ProductRow, COLUMNS};
 use super::Product;
 use crate::db::CatalogDb;
-use crate::paging::{Count, IdCursor, Window};
+use crate::paging::{Count, SortCursor, Window};
 use async_graphql::connection::Connection;
+use async_graphql::connection::CursorType;
 use async_graphql::{Context, Object, ID};
 use futures::FutureExt;
 use stevedore_core::{Gid, RequireScope};
@@ -44,6 +46,14 @@ async fn by_handle(ctx: &Context<'_>, handle: String) -> async_graphql::Result<O
         })
         .await?;
     Ok(row.map(Product::from))
+}
+
+/// A product row with its sort value, as a sorted page reads it.
+#[derive(sqlx::FromRow)]
+struct SortedRow {
+    #[sqlx(flatten)]
+    row: ProductRow,
+    sort_value: String,
 }
 
 #[derive(Default)]
@@ -85,8 +95,10 @@ impl ProductQuery {
         by_handle(ctx, handle).await
     }
 
-    /// This shop's products in id order, those the `query` matches: `title:` (anywhere in
-    /// the title, as free text does), `tag:`, `handle:`, `product_type:`, `vendor:`, `status:`.
+    /// This shop's products sorted by `sortKey` (the id unless given), those the `query`
+    /// matches: free text and `title:` (anywhere in the title), `tag:`, `handle:`,
+    /// `product_type:`, `vendor:`, `status:`, `sku:` and `barcode:` (of any variant), and
+    /// `id:`, `created_at:`, `updated_at:` with ranges (`>`, `>=`, `<`, `<=`).
     #[allow(clippy::too_many_arguments)]
     #[graphql(guard = "RequireScope::new(\"products\", \"read_products\")")]
     async fn products(
@@ -98,25 +110,40 @@ impl ProductQuery {
         before: Option<String>,
         #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
         query: Option<String>,
-    ) -> async_graphql::Result<Connection<IdCursor, Product>> {
+        #[graphql(default)] sort_key: ProductSortKeys,
+    ) -> async_graphql::Result<Connection<SortCursor, Product>> {
         let reverse = reverse.unwrap_or(false);
+        let cursor = |text: &Option<String>| -> async_graphql::Result<Option<SortCursor>> {
+            text.as_deref()
+                .map(|text| SortCursor::decode_cursor(text).map_err(Into::into))
+                .transpose()
+        };
+        let (after_at, before_at) = (cursor(&after)?, cursor(&before)?);
         let window = Window::from_arguments(first, last, after, before, reverse)?;
         let shop = shop(ctx)?;
-        let (filter, values) = product_filter(query.as_deref(), 5);
-        let sql = format!(
-            "SELECT {COLUMNS} FROM products WHERE shop_id = $1 AND {filter} AND {}",
-            window.sql()
+        let (filter, mut values) = product_filter(query.as_deref(), 2);
+        let scan = sorted_scan(
+            sort_key,
+            reverse,
+            window.forward,
+            after_at.as_ref(),
+            before_at.as_ref(),
+            2,
+            &mut values,
         );
-        let (after, before, limit) = (window.after, window.before, window.limit + 1);
+        let sql = format!(
+            "SELECT {COLUMNS}, {} FROM products WHERE shop_id = $1 AND {filter} AND {} \
+             ORDER BY {} LIMIT {}",
+            scan.select,
+            scan.keyset,
+            scan.order,
+            window.limit + 1
+        );
         let rows = ctx
             .data::<CatalogDb>()?
             .read(move |conn| {
                 async move {
-                    let mut query = sqlx::query_as::<_, ProductRow>(&sql)
-                        .bind(shop.0)
-                        .bind(after)
-                        .bind(before)
-                        .bind(limit);
+                    let mut query = sqlx::query_as::<_, SortedRow>(&sql).bind(shop.0);
                     for value in values {
                         query = query.bind(value);
                     }
@@ -125,11 +152,16 @@ impl ProductQuery {
                 .boxed()
             })
             .await?;
-        Ok(
-            window.page(rows.into_iter().map(Product::from).collect(), |product| {
-                product.row.id
-            }),
-        )
+        let products = rows
+            .into_iter()
+            .map(|row| {
+                (
+                    sort_key.cursor(row.row.id, &row.sort_value),
+                    Product::from(row.row),
+                )
+            })
+            .collect();
+        Ok(window.page_with(products))
     }
 
     /// How many products the `query` matches, counted up to `limit` (10,000 unless given; a
@@ -168,49 +200,4 @@ impl ProductQuery {
             Count::exact(counted as usize)
         })
     }
-}
-
-/// `products(query:)`: the terms this catalog can answer, as a `WHERE` fragment whose values
-/// bind from `$first_bind` on. Terms on other fields are ignored, as the hosted search ignores
-/// fields it does not know.
-pub(crate) fn product_filter(query: Option<&str>, first_bind: usize) -> (String, Vec<String>) {
-    let mut clauses = Vec::new();
-    let mut values = Vec::new();
-    for term in stevedore_core::search::parse(query.unwrap_or_default()) {
-        if term.comparator != stevedore_core::search::Comparator::Equals {
-            continue;
-        }
-        let field = term.field.as_deref().map(str::to_ascii_lowercase);
-        let value = term.value.to_lowercase();
-        let (clause, bound) = match field.as_deref() {
-            // Free text and titles match anywhere in the title; tags match whole.
-            None | Some("title") => ("LOWER(title) LIKE $? ESCAPE '\\'", like_anywhere(&value)),
-            Some("tag") => (
-                "LOWER(tags) LIKE $? ESCAPE '\\'",
-                like_anywhere(&serde_json::Value::String(value).to_string()),
-            ),
-            Some("handle") => ("LOWER(handle) = $?", value),
-            Some("product_type") => ("LOWER(product_type) = $?", value),
-            Some("vendor") => ("LOWER(vendor) = $?", value),
-            Some("status") => ("LOWER(status) = $?", value),
-            _ => continue,
-        };
-        clauses.push(clause.replace("$?", &format!("${}", first_bind + values.len())));
-        values.push(bound);
-    }
-    let sql = if clauses.is_empty() {
-        "TRUE".to_owned()
-    } else {
-        clauses.join(" AND ")
-    };
-    (sql, values)
-}
-
-/// A `LIKE` pattern matching `text` anywhere, with the pattern's own wildcards escaped.
-fn like_anywhere(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }

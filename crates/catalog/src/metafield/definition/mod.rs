@@ -20,6 +20,8 @@ use storage::DefinitionRow;
 /// The most definitions an owner type has, and the most pinned ones.
 const MAX_DEFINITIONS: usize = 256;
 const MAX_PINNED: i64 = 50;
+/// The longest name and description a definition may have.
+const MAX_TEXT: usize = 255;
 
 /// `MetafieldOwnerType`: the kinds of resources a definition is for.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -342,8 +344,31 @@ macro_rules! definition_user_error {
 }
 definition_user_error!(
     MetafieldDefinitionCreateUserError,
+    MetafieldDefinitionUpdateUserError,
     MetafieldDefinitionDeleteUserError
 );
+
+/// `MetafieldDefinitionUpdateInput`: the definition is named by its owner type, namespace and
+/// key; its type cannot change.
+#[derive(InputObject, Clone, Debug)]
+pub struct MetafieldDefinitionUpdateInput {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub key: String,
+    pub description: Option<String>,
+    pub owner_type: MetafieldOwnerType,
+    pub validations: Option<Vec<MetafieldDefinitionValidationInput>>,
+    pub pin: Option<bool>,
+    pub access: Option<MetafieldAccessInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct MetafieldDefinitionUpdatePayload {
+    updated_definition: Option<MetafieldDefinition>,
+    user_errors: Vec<MetafieldDefinitionUpdateUserError>,
+    /// The revalidation of the definition's values, when its validations changed.
+    validation_job: Option<crate::media::mutation::Job>,
+}
 
 #[derive(SimpleObject)]
 pub struct MetafieldDefinitionCreatePayload {
@@ -387,6 +412,40 @@ async fn named(
         .await?)
 }
 
+/// Why an `access` input is refused: apps may only give the admin access every definition
+/// here has.
+fn admin_access_problem(access: Option<&MetafieldAccessInput>) -> Option<&'static str> {
+    let admin = access.and_then(|access| access.admin);
+    admin
+        .is_some_and(|admin| admin != MetafieldAdminAccess::PublicReadWrite)
+        .then_some(
+            "Setting this access control is not permitted. It must be one of [\"public_read_write\"].",
+        )
+}
+
+/// Refuses, as the hosted API does (a top-level access error), a definition in the platform's
+/// namespace or in another app's.
+fn check_namespace_access(mutation: &str, namespace: &str) -> async_graphql::Result<()> {
+    let foreign_app = namespace.starts_with("app--")
+        && namespace != super::mutation::APP_NAMESPACE
+        && !namespace.starts_with(&format!("{}--", super::mutation::APP_NAMESPACE));
+    if namespace != "shopify" && !foreign_app {
+        return Ok(());
+    }
+    let required = "API client to have access to the namespace and the resource type associated with the metafield definition.\n";
+    Err(async_graphql::Error::new(format!(
+        "Access denied for {mutation} field. Required access: {required}"
+    ))
+    .extend_with(|_, extensions| {
+        extensions.set("code", "ACCESS_DENIED");
+        extensions.set(
+            "documentation",
+            "https://shopify.dev/api/usage/access-scopes",
+        );
+        extensions.set("requiredAccess", required);
+    }))
+}
+
 #[derive(Default)]
 pub struct DefinitionMutation;
 
@@ -428,32 +487,17 @@ impl DefinitionMutation {
                 MetafieldDefinitionCreateUserError::new(Some(&field), problem.message, problem.code)
             })
             .collect();
-            let admin = definition.access.as_ref().and_then(|access| access.admin);
-            if admin.is_some_and(|admin| admin != MetafieldAdminAccess::PublicReadWrite) {
+            if let Some(message) = admin_access_problem(definition.access.as_ref()) {
                 errors.push(MetafieldDefinitionCreateUserError::new(
                     Some(&["definition"]),
-                    "Setting this access control is not permitted. It must be one of [\"public_read_write\"].",
+                    message,
                     "INVALID",
                 ));
             }
             if !errors.is_empty() {
                 return Ok(refused(errors));
             }
-            // The platform's namespace and other apps' are not this app's to define.
-            let foreign_app = namespace.starts_with("app--")
-                && namespace != super::mutation::APP_NAMESPACE
-                && !namespace.starts_with(&format!("{}--", super::mutation::APP_NAMESPACE));
-            if namespace == "shopify" || foreign_app {
-                let required = "API client to have access to the namespace and the resource type associated with the metafield definition.\n";
-                return Err(async_graphql::Error::new(format!(
-                    "Access denied for metafieldDefinitionCreate field. Required access: {required}"
-                ))
-                .extend_with(|_, extensions| {
-                    extensions.set("code", "ACCESS_DENIED");
-                    extensions.set("documentation", "https://shopify.dev/api/usage/access-scopes");
-                    extensions.set("requiredAccess", required);
-                }));
-            }
+            check_namespace_access("metafieldDefinitionCreate", &namespace)?;
             let (shop, now) = (shop(ctx)?, now_millis(ctx)?);
             let owner = definition.owner_type;
             let row = DefinitionRow {
@@ -520,6 +564,150 @@ impl DefinitionMutation {
                 Ok(row) => MetafieldDefinitionCreatePayload {
                     created_definition: Some(MetafieldDefinition(row)),
                     user_errors: vec![],
+                },
+                Err(error) => refused(vec![error]),
+            })
+        })
+        .await
+    }
+
+    /// Changes a definition's name, description, validations, pin or access; the definition is
+    /// named by owner type, namespace and key.
+    #[graphql(guard = "RequireScope::new(\"metafieldDefinitionUpdate\", WRITE_PRODUCTS)")]
+    async fn metafield_definition_update(
+        &self,
+        ctx: &Context<'_>,
+        definition: MetafieldDefinitionUpdateInput,
+    ) -> async_graphql::Result<Option<MetafieldDefinitionUpdatePayload>> {
+        nullable(async move {
+            let refused = |errors| MetafieldDefinitionUpdatePayload {
+                updated_definition: None,
+                user_errors: errors,
+                validation_job: None,
+            };
+            let namespace = super::mutation::namespace_of(definition.namespace.as_deref());
+            check_namespace_access("metafieldDefinitionUpdate", &namespace)?;
+            let identifier = MetafieldDefinitionIdentifierInput {
+                owner_type: definition.owner_type,
+                namespace: Some(namespace),
+                key: definition.key.clone(),
+            };
+            let Some(mut row) = named(ctx, None, Some(identifier)).await? else {
+                return Ok(refused(vec![MetafieldDefinitionUpdateUserError::new(
+                    Some(&["definition"]),
+                    "Definition not found.",
+                    "NOT_FOUND",
+                )]));
+            };
+            let mut errors = Vec::new();
+            if let Some(name) = &definition.name {
+                if name.trim().is_empty() {
+                    errors.push(MetafieldDefinitionUpdateUserError::new(
+                        Some(&["definition", "name"]),
+                        "Name can't be blank",
+                        "BLANK",
+                    ));
+                } else if name.chars().count() > MAX_TEXT {
+                    errors.push(MetafieldDefinitionUpdateUserError::new(
+                        Some(&["definition", "name"]),
+                        format!("Name is too long (maximum is {MAX_TEXT} characters)"),
+                        "TOO_LONG",
+                    ));
+                }
+            }
+            if let Some(description) = &definition.description {
+                if description.chars().count() > MAX_TEXT {
+                    errors.push(MetafieldDefinitionUpdateUserError::new(
+                        Some(&["definition", "description"]),
+                        format!("Description is too long (maximum is {MAX_TEXT} characters)"),
+                        "TOO_LONG",
+                    ));
+                }
+            }
+            let validations: Option<Vec<Validation>> = definition.validations.map(|given| {
+                given
+                    .into_iter()
+                    .map(|validation| Validation {
+                        name: validation.name,
+                        value: validation.value,
+                    })
+                    .collect()
+            });
+            if let Some(validations) = &validations {
+                errors.extend(
+                    rules::validation_problems(&row.type_name, validations)
+                        .into_iter()
+                        .map(|problem| {
+                            let field: Vec<&str> =
+                                std::iter::once("definition").chain(problem.field).collect();
+                            MetafieldDefinitionUpdateUserError::new(
+                                Some(&field),
+                                problem.message,
+                                problem.code,
+                            )
+                        }),
+                );
+            }
+            if let Some(message) = admin_access_problem(definition.access.as_ref()) {
+                errors.push(MetafieldDefinitionUpdateUserError::new(
+                    Some(&["definition"]),
+                    message,
+                    "INVALID_INPUT",
+                ));
+            }
+            if !errors.is_empty() {
+                return Ok(refused(errors));
+            }
+            let revalidates = validations
+                .as_ref()
+                .is_some_and(|validations| *validations != row.validations());
+            if let Some(name) = definition.name {
+                row.name = name;
+            }
+            if let Some(description) = definition.description {
+                row.description = Some(description);
+            }
+            if let Some(validations) = validations {
+                row.validations =
+                    serde_json::to_string(&validations).unwrap_or_else(|_| "[]".into());
+            }
+            let (shop, now) = (shop(ctx)?, now_millis(ctx)?);
+            let pin = definition.pin;
+            let written = ctx
+                .data::<CatalogDb>()?
+                .write(move |conn| {
+                    async move {
+                        match pin {
+                            Some(true) if row.pinned_position.is_none() => {
+                                let pinned =
+                                    storage::of_owner_type(&mut *conn, shop, &row.owner_type)
+                                        .await?
+                                        .iter()
+                                        .filter_map(|other| other.pinned_position)
+                                        .max()
+                                        .unwrap_or(0);
+                                if pinned >= MAX_PINNED {
+                                    return Ok(Err(MetafieldDefinitionUpdateUserError::new(
+                                        Some(&["definition"]),
+                                        format!("Limit of {MAX_PINNED} pinned definitions."),
+                                        "PINNED_LIMIT_REACHED",
+                                    )));
+                                }
+                                row.pinned_position = Some(pinned + 1);
+                            }
+                            Some(false) => row.pinned_position = None,
+                            _ => {}
+                        }
+                        Ok(Ok(storage::update(conn, shop, &row, now).await?))
+                    }
+                    .boxed()
+                })
+                .await?;
+            Ok(match written {
+                Ok(row) => MetafieldDefinitionUpdatePayload {
+                    updated_definition: Some(MetafieldDefinition(row)),
+                    user_errors: vec![],
+                    validation_job: revalidates.then(crate::media::mutation::Job::started),
                 },
                 Err(error) => refused(vec![error]),
             })

@@ -282,7 +282,10 @@ pub(crate) fn definition_problems(
     problems
 }
 
-fn validation_problems(type_name: &str, validations: &[Validation]) -> Vec<DefinitionProblem> {
+pub(crate) fn validation_problems(
+    type_name: &str,
+    validations: &[Validation],
+) -> Vec<DefinitionProblem> {
     let invalid = |message: String| problem(Some("validations"), message, "INVALID_OPTION");
     let supported = options_of(type_name);
     let mut problems = Vec::new();

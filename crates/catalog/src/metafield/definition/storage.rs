@@ -154,6 +154,31 @@ pub(crate) async fn insert(
     Ok(query.fetch_one(conn).await?)
 }
 
+/// Writes what an update may change of a definition: its name, description, validations and
+/// pinned position.
+pub(crate) async fn update(
+    conn: &mut AnyConnection,
+    shop: ShopId,
+    row: &DefinitionRow,
+    now: i64,
+) -> CatalogResult<DefinitionRow> {
+    let sql = format!(
+        "UPDATE metafield_definitions SET name = $1, description = $2, validations = $3,
+             pinned_position = $4, updated_at = $5
+         WHERE id = $6 AND shop_id = $7 RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(row.name.as_str())
+        .bind(row.description.as_deref())
+        .bind(row.validations.as_str())
+        .bind(row.pinned_position)
+        .bind(now)
+        .bind(row.id)
+        .bind(shop.0)
+        .fetch_one(conn)
+        .await?)
+}
+
 /// Deletes definition `id`; with `values`, the metafields written under it as well.
 pub(crate) async fn delete(
     conn: &mut AnyConnection,
