@@ -1240,3 +1240,233 @@ async fn a_duplicate_copies_options_variants_and_metafields_under_new_ids() {
         json!([{ "field": ["productId"], "message": "Product does not exist" }])
     );
 }
+
+/// A page of `products(arguments)`, which may use `$after` and `$query`.
+async fn page(server: &TestServer, arguments: &str, variables: Value) -> Value {
+    let declared: Vec<String> = ["after", "query"]
+        .iter()
+        .filter(|name| arguments.contains(&format!("${name}")))
+        .map(|name| format!("${name}: String"))
+        .collect();
+    let declared = match declared.is_empty() {
+        true => String::new(),
+        false => format!("({})", declared.join(", ")),
+    };
+    let answer = server
+        .graphql(
+            &format!(
+                "query{declared} {{ products({arguments}) {{
+                    edges {{ cursor node {{ title vendor }} }}
+                    pageInfo {{ hasNextPage endCursor }} }} }}"
+            ),
+            variables,
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"]["products"].clone()
+}
+
+fn page_titles(page: &Value) -> Vec<&str> {
+    page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["title"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn products_are_sorted_paged_and_searched_as_the_hosted_api_does() {
+    let server = TestServer::start().await;
+    for (title, vendor, sku) in [
+        ("Delta", "Acme", "D-1"),
+        ("alpha", "Zenith", "A-1"),
+        ("Charlie", "Acme", "C-1"),
+        ("bravo", "Mid", "B-1"),
+    ] {
+        create(
+            &server,
+            json!({
+                "title": title, "vendor": vendor,
+                "productOptions": [{ "name": "Size", "values": [{ "name": "S" }] }],
+            }),
+        )
+        .await;
+        let product = server
+            .graphql(
+                "query($q: String) { products(first: 1, query: $q) { nodes { variants(first: 1) { nodes { id } } id } } }",
+                json!({ "q": format!("title:{title}") }),
+            )
+            .await;
+        let product = &product["data"]["products"]["nodes"][0];
+        let answer = server
+            .graphql(
+                "mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) {
+                    productVariantsBulkUpdate(productId: $id, variants: $variants) {
+                        userErrors { message } } }",
+                json!({ "id": product["id"], "variants": [{
+                    "id": product["variants"]["nodes"][0]["id"],
+                    "inventoryItem": { "sku": sku },
+                }] }),
+            )
+            .await;
+        assert_eq!(
+            answer["data"]["productVariantsBulkUpdate"]["userErrors"],
+            json!([]),
+            "{answer}"
+        );
+    }
+
+    // Titles sort without regard to case; each cursor carries the id and the sort value.
+    let first = page(&server, "first: 2, sortKey: TITLE", json!({})).await;
+    assert_eq!(page_titles(&first), ["alpha", "bravo"]);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let cursor = first["pageInfo"]["endCursor"].as_str().unwrap();
+    let decoded: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::STANDARD, cursor).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(decoded["last_value"], "bravo");
+    let rest = page(
+        &server,
+        "first: 2, after: $after, sortKey: TITLE",
+        json!({ "after": cursor }),
+    )
+    .await;
+    assert_eq!(page_titles(&rest), ["Charlie", "Delta"]);
+    assert_eq!(rest["pageInfo"]["hasNextPage"], false);
+
+    // Reversed, by vendor then id.
+    let by_vendor = page(
+        &server,
+        "first: 4, sortKey: VENDOR, reverse: true",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        page_titles(&by_vendor),
+        ["alpha", "bravo", "Charlie", "Delta"]
+    );
+
+    // A variant's SKU, OR groups, and id ranges.
+    let by_sku = page(
+        &server,
+        "first: 5, query: $query",
+        json!({ "query": "sku:c-1" }),
+    )
+    .await;
+    assert_eq!(page_titles(&by_sku), ["Charlie"]);
+    let either = page(
+        &server,
+        "first: 5, query: $query, sortKey: TITLE",
+        json!({ "query": "vendor:zenith OR vendor:mid" }),
+    )
+    .await;
+    assert_eq!(page_titles(&either), ["alpha", "bravo"]);
+    let ids = server
+        .graphql("{ products(first: 5) { nodes { id } } }", json!({}))
+        .await;
+    let second = ids["data"]["products"]["nodes"][1]["id"].as_str().unwrap();
+    let second = second.rsplit('/').next().unwrap();
+    let after_second = page(
+        &server,
+        "first: 5, query: $query",
+        json!({ "query": format!("id:>{second}") }),
+    )
+    .await;
+    assert_eq!(page_titles(&after_second), ["Charlie", "bravo"]);
+}
+
+#[tokio::test]
+async fn a_metafield_definition_is_updated_by_owner_type_namespace_and_key() {
+    let server = TestServer::start().await;
+    let created = server
+        .graphql(
+            r#"mutation { metafieldDefinitionCreate(definition: {
+                name: "Fabric", namespace: "specs", key: "fabric", ownerType: PRODUCT,
+                type: "single_line_text_field" }) { userErrors { message } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["metafieldDefinitionCreate"]["userErrors"],
+        json!([])
+    );
+    let update = |definition: Value| {
+        let server = &server;
+        async move {
+            server
+                .graphql(
+                    "mutation($definition: MetafieldDefinitionUpdateInput!) {
+                        metafieldDefinitionUpdate(definition: $definition) {
+                            updatedDefinition { name description pinnedPosition validations { name value } }
+                            userErrors { field message code } validationJob { done } } }",
+                    json!({ "definition": definition }),
+                )
+                .await["data"]["metafieldDefinitionUpdate"]
+                .clone()
+        }
+    };
+    let renamed = update(json!({
+        "namespace": "specs", "key": "fabric", "ownerType": "PRODUCT",
+        "name": "Material", "pin": true,
+    }))
+    .await;
+    assert_eq!(
+        renamed["updatedDefinition"],
+        json!({ "name": "Material", "description": null, "pinnedPosition": 1, "validations": [] })
+    );
+    assert_eq!(renamed["validationJob"], Value::Null);
+    let validated = update(json!({
+        "namespace": "specs", "key": "fabric", "ownerType": "PRODUCT",
+        "validations": [{ "name": "max", "value": "20" }],
+    }))
+    .await;
+    assert_eq!(validated["validationJob"], json!({ "done": false }));
+    assert_eq!(
+        validated["updatedDefinition"]["validations"],
+        json!([{ "name": "max", "value": "20" }])
+    );
+    let too_long = update(json!({
+        "namespace": "specs", "key": "fabric", "ownerType": "PRODUCT",
+        "description": "x".repeat(256),
+    }))
+    .await;
+    assert_eq!(
+        too_long["userErrors"],
+        json!([{
+            "field": ["definition", "description"],
+            "message": "Description is too long (maximum is 255 characters)",
+            "code": "TOO_LONG",
+        }])
+    );
+    let missing =
+        update(json!({ "namespace": "specs", "key": "nope", "ownerType": "PRODUCT" })).await;
+    assert_eq!(
+        missing["userErrors"],
+        json!([{ "field": ["definition"], "message": "Definition not found.", "code": "NOT_FOUND" }])
+    );
+}
+
+#[tokio::test]
+async fn the_shop_is_read_from_the_root_and_from_a_product_payload() {
+    let server = TestServer::start().await;
+    let answer = server
+        .graphql(r#"{ shop { id name myshopifyDomain url } }"#, json!({}))
+        .await;
+    let shop = &answer["data"]["shop"];
+    assert!(shop["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("gid://shopify/Shop/"));
+    assert_eq!(shop["name"], "test");
+    assert_eq!(shop["myshopifyDomain"], "test.myshopify.com");
+    assert_eq!(shop["url"], "https://test.myshopify.com");
+    let created = server
+        .graphql(
+            r#"mutation { productCreate(product: { title: "Board" }) { shop { id } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(created["data"]["productCreate"]["shop"]["id"], shop["id"]);
+}
