@@ -72,6 +72,7 @@ pub struct CatalogMutation(
     product::set::ProductSetMutation,
     product::duplicate::ProductDuplicateMutation,
     variant::mutation::VariantMutation,
+    variant::media::VariantMediaMutation,
     option::mutation::OptionMutation,
     media::mutation::MediaMutation,
     metafield::definition::DefinitionMutation,

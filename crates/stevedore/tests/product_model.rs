@@ -1470,3 +1470,114 @@ async fn the_shop_is_read_from_the_root_and_from_a_product_payload() {
         .await;
     assert_eq!(created["data"]["productCreate"]["shop"]["id"], shop["id"]);
 }
+
+#[tokio::test]
+async fn a_variant_takes_one_image_of_its_product_and_lets_it_go() {
+    let server = TestServer::start().await;
+    let product = create(
+        &server,
+        json!({
+            "title": "Tee",
+            "productOptions": [{ "name": "Color", "values": [{ "name": "Red" }, { "name": "Blue" }] }],
+        }),
+    )
+    .await;
+    let (product_id, variant) = (
+        product["id"].clone(),
+        product["variants"]["nodes"][0]["id"].clone(),
+    );
+    let added = server
+        .graphql(
+            "mutation($productId: ID!, $media: [CreateMediaInput!]!) {
+                productCreateMedia(productId: $productId, media: $media) { media { id } } }",
+            json!({ "productId": product_id, "media": [
+                { "originalSource": "https://example.com/red.png", "alt": "Red", "mediaContentType": "IMAGE" },
+                { "originalSource": "https://example.com/spin.mp4", "alt": "Spin", "mediaContentType": "VIDEO" },
+            ] }),
+        )
+        .await;
+    let media = &added["data"]["productCreateMedia"]["media"];
+    let (image, video) = (media[0]["id"].clone(), media[1]["id"].clone());
+    let change = |root: &'static str, media: Value| {
+        let (server, product_id, variant) = (&server, product_id.clone(), variant.clone());
+        async move {
+            let input = if root == "productVariantAppendMedia" {
+                "ProductVariantAppendMediaInput"
+            } else {
+                "ProductVariantDetachMediaInput"
+            };
+            let answer = server
+                .graphql(
+                    &format!(
+                        "mutation($productId: ID!, $variantMedia: [{input}!]!) {{
+                            {root}(productId: $productId, variantMedia: $variantMedia) {{
+                                productVariants {{ id media(first: 5) {{ nodes {{ id alt }} }} }}
+                                userErrors {{ field message code }} }} }}"
+                    ),
+                    json!({ "productId": product_id,
+                            "variantMedia": [{ "variantId": variant, "mediaIds": media }] }),
+                )
+                .await;
+            answer["data"][root].clone()
+        }
+    };
+    let refused = |code: &str, at: &str| {
+        json!([{ "field": ["variantMedia", "0", at], "message": match code {
+            "INVALID_MEDIA_TYPE" => "Non-image media cannot be attached to variants.",
+            "PRODUCT_VARIANT_ALREADY_HAS_MEDIA" => "The given variant already has attached media.",
+            "MEDIA_IS_NOT_ATTACHED_TO_VARIANT" => "The specified media is not attached to the specified variant.",
+            _ => "The mediaIds list cannot be empty.",
+        }, "code": code }])
+    };
+
+    let video_refused = change("productVariantAppendMedia", json!([video])).await;
+    assert_eq!(
+        video_refused["userErrors"],
+        refused("INVALID_MEDIA_TYPE", "mediaIds")
+    );
+    assert_eq!(video_refused["productVariants"], Value::Null);
+    let empty = change("productVariantAppendMedia", json!([])).await;
+    assert_eq!(empty["userErrors"], refused("BLANK", "mediaIds"));
+
+    let appended = change("productVariantAppendMedia", json!([image])).await;
+    assert_eq!(appended["userErrors"], json!([]));
+    assert_eq!(
+        appended["productVariants"][0]["media"]["nodes"],
+        json!([{ "id": image, "alt": "Red" }])
+    );
+    let again = change("productVariantAppendMedia", json!([image])).await;
+    assert_eq!(
+        again["userErrors"],
+        refused("PRODUCT_VARIANT_ALREADY_HAS_MEDIA", "variantId")
+    );
+
+    let detached = change("productVariantDetachMedia", json!([image])).await;
+    assert_eq!(detached["userErrors"], json!([]));
+    assert_eq!(detached["productVariants"][0]["media"]["nodes"], json!([]));
+    let not_attached = change("productVariantDetachMedia", json!([image])).await;
+    assert_eq!(
+        not_attached["userErrors"],
+        refused("MEDIA_IS_NOT_ATTACHED_TO_VARIANT", "variantId")
+    );
+
+    // Deleting the product's media item takes it off the variant too.
+    change("productVariantAppendMedia", json!([image])).await;
+    server
+        .graphql(
+            "mutation($productId: ID!, $mediaIds: [ID!]!) {
+                productDeleteMedia(productId: $productId, mediaIds: $mediaIds) { deletedMediaIds } }",
+            json!({ "productId": product_id, "mediaIds": [image] }),
+        )
+        .await;
+    let read = server
+        .graphql(
+            "query($id: ID!) { productVariant(id: $id) { media(first: 5) { nodes { id } } } }",
+            json!({ "id": variant }),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["productVariant"]["media"]["nodes"],
+        json!([]),
+        "{read}"
+    );
+}

@@ -5,6 +5,7 @@
 //! are kept on the variant's row and the item's id is the variant's.
 
 pub(crate) mod input;
+pub(crate) mod media;
 pub(crate) mod mutation;
 pub(crate) mod query;
 
@@ -202,6 +203,25 @@ impl ProductVariant {
                 })
             })
             .collect()
+    }
+    /// Its image, as a connection of at most one media item.
+    async fn media(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+    ) -> async_graphql::Result<Connection<IdCursor, crate::media::Media>> {
+        let window = crate::paging::Window::from_arguments(
+            first,
+            last,
+            after,
+            before,
+            reverse.unwrap_or(false),
+        )?;
+        media::connection(ctx, self.row().id, window).await
     }
     async fn inventory_item(&self) -> InventoryItem {
         InventoryItem(self.clone())
