@@ -1356,6 +1356,13 @@ async fn products_are_sorted_paged_and_searched_as_the_hosted_api_does() {
     )
     .await;
     assert_eq!(page_titles(&by_sku), ["Charlie"]);
+    let by_prefix = page(
+        &server,
+        "first: 5, query: $query, sortKey: TITLE",
+        json!({ "query": "vendor:ac*" }),
+    )
+    .await;
+    assert_eq!(page_titles(&by_prefix), ["Charlie", "Delta"]);
     let either = page(
         &server,
         "first: 5, query: $query, sortKey: TITLE",

@@ -195,26 +195,51 @@ pub(crate) fn product_filter(query: Option<&str>, first_bind: usize) -> (String,
 }
 
 /// An equality term on a text field: the clause (its value as `$?`) and the value to bind.
-fn text_clause(field: Option<&str>, value: &str) -> Option<(&'static str, String)> {
-    let variant_has = |column| {
-        match column {
-        "sku" => "EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = products.id AND LOWER(v.sku) = $?)",
-        _ => "EXISTS (SELECT 1 FROM product_variants v WHERE v.product_id = products.id AND LOWER(v.barcode) = $?)",
-    }
+/// `word*` matches what starts with `word` (a field's value, a tag; in the title, anywhere).
+fn text_clause(field: Option<&str>, value: &str) -> Option<(String, String)> {
+    let (stem, prefix) = match value.strip_suffix('*') {
+        Some(stem) => (stem, true),
+        None => (value, false),
+    };
+    let whole = |column: &str| match prefix {
+        true => (
+            format!("{column} LIKE $? ESCAPE '\\'"),
+            format!("{}%", escape_like(stem)),
+        ),
+        false => (format!("{column} = $?"), stem.to_owned()),
     };
     Some(match field {
         // Free text and titles match anywhere in the title; tags match whole.
-        None | Some("title") => ("LOWER(title) LIKE $? ESCAPE '\\'", like_anywhere(value)),
-        Some("tag") => (
-            "LOWER(tags) LIKE $? ESCAPE '\\'",
-            like_anywhere(&serde_json::Value::String(value.to_owned()).to_string()),
+        None | Some("title") => (
+            "LOWER(title) LIKE $? ESCAPE '\\'".to_owned(),
+            like_anywhere(stem),
         ),
-        Some("handle") => ("LOWER(handle) = $?", value.to_owned()),
-        Some("product_type") => ("LOWER(product_type) = $?", value.to_owned()),
-        Some("vendor") => ("LOWER(vendor) = $?", value.to_owned()),
-        Some("status") => ("LOWER(status) = $?", value.to_owned()),
-        Some("sku") => (variant_has("sku"), value.to_owned()),
-        Some("barcode") => (variant_has("barcode"), value.to_owned()),
+        Some("tag") => {
+            // Tags are stored as a JSON list: a whole tag is its quoted string, a prefix that
+            // string without its closing quote.
+            let quoted = serde_json::Value::String(stem.to_owned()).to_string();
+            let pattern = match prefix {
+                true => &quoted[..quoted.len() - 1],
+                false => quoted.as_str(),
+            };
+            (
+                "LOWER(tags) LIKE $? ESCAPE '\\'".to_owned(),
+                like_anywhere(pattern),
+            )
+        }
+        Some(column @ ("handle" | "product_type" | "vendor" | "status")) => {
+            whole(&format!("LOWER({column})"))
+        }
+        Some(column @ ("sku" | "barcode")) => {
+            let (test, bound) = whole(&format!("LOWER(v.{column})"));
+            (
+                format!(
+                    "EXISTS (SELECT 1 FROM product_variants v \
+                     WHERE v.product_id = products.id AND {test})"
+                ),
+                bound,
+            )
+        }
         _ => return None,
     })
 }
@@ -253,13 +278,16 @@ fn instant(text: &str) -> Option<i64> {
     })
 }
 
-/// A `LIKE` pattern matching `text` anywhere, with the pattern's own wildcards escaped.
-fn like_anywhere(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
+/// `text` with the `LIKE` wildcards (and the escape character) escaped.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
+}
+
+/// A `LIKE` pattern matching `text` anywhere.
+fn like_anywhere(text: &str) -> String {
+    format!("%{}%", escape_like(text))
 }
 
 #[cfg(test)]
@@ -300,6 +328,16 @@ mod tests {
         assert_eq!(dangling, "(LOWER(tags) LIKE $2 ESCAPE '\\')");
         let (_, values) = product_filter(Some("(board"), 2);
         assert_eq!(values, ["%board%"]);
+    }
+
+    #[test]
+    fn a_trailing_star_matches_a_prefix() {
+        let (sql, values) = product_filter(Some("vendor:ac* tag:win* sku:ab_*"), 2);
+        assert_eq!(values, ["ac%", "%\"win%", "ab\\_%"]);
+        assert!(sql.starts_with("(LOWER(vendor) LIKE $2 ESCAPE"), "{sql}");
+        assert!(sql.contains("LOWER(v.sku) LIKE $4 ESCAPE"), "{sql}");
+        let (_, values) = product_filter(Some("snow*"), 2);
+        assert_eq!(values, ["%snow%"]);
     }
 
     #[test]
