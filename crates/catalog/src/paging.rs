@@ -13,13 +13,7 @@ impl CursorType for IdCursor {
     type Error = &'static str;
 
     fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
-        let bytes = BASE64.decode(text).map_err(|_| "invalid cursor")?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|_| "invalid cursor")?;
-        value["last_id"]
-            .as_i64()
-            .map(IdCursor)
-            .ok_or("invalid cursor")
+        SortCursor::decode_cursor(text).map(|cursor| IdCursor(cursor.id))
     }
 
     fn encode_cursor(&self) -> String {

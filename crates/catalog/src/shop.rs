@@ -6,30 +6,47 @@ use crate::CatalogDb;
 use async_graphql::{Context, Object, ID};
 use stevedore_core::ShopId;
 
-/// A shop, read from the store when a field other than its id is selected.
-pub struct Shop(pub(crate) ShopId);
+/// A shop, read from the store (once) when a field other than its id is selected.
+pub struct Shop {
+    id: ShopId,
+    row: tokio::sync::OnceCell<stevedore_store::shops::Shop>,
+}
 
 impl Shop {
     /// The shop of the call (or of the bulk operation) being answered.
     pub(crate) fn of(ctx: &Context<'_>) -> async_graphql::Result<Self> {
-        Ok(Self(shop(ctx)?))
+        Ok(Self {
+            id: shop(ctx)?,
+            row: tokio::sync::OnceCell::new(),
+        })
     }
 
-    async fn row(&self, ctx: &Context<'_>) -> async_graphql::Result<stevedore_store::shops::Shop> {
-        let found = ctx
-            .data::<CatalogDb>()?
-            .store()
-            .shop(self.0)
+    async fn row(&self, ctx: &Context<'_>) -> async_graphql::Result<&stevedore_store::shops::Shop> {
+        self.row
+            .get_or_try_init(|| async {
+                // A synchronous call authenticated with its shop's row; a bulk line reads it.
+                if let Some(caller) = ctx
+                    .data_opt::<stevedore_store::shops::Caller>()
+                    .filter(|caller| caller.shop.id == self.id)
+                {
+                    return Ok(caller.shop.clone());
+                }
+                let found = ctx
+                    .data::<CatalogDb>()?
+                    .store()
+                    .shop(self.id)
+                    .await
+                    .map_err(crate::CatalogError::from)?;
+                found.ok_or_else(|| crate::CatalogError::NoShop(self.id).into())
+            })
             .await
-            .map_err(crate::CatalogError::from)?;
-        found.ok_or_else(|| crate::CatalogError::NoShop(self.0).into())
     }
 }
 
 #[Object]
 impl Shop {
     async fn id(&self) -> ID {
-        ID(self.0.gid().to_string())
+        ID(self.id.gid().to_string())
     }
 
     async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
@@ -37,7 +54,7 @@ impl Shop {
     }
 
     async fn myshopify_domain(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(self.row(ctx).await?.domain)
+        Ok(self.row(ctx).await?.domain.clone())
     }
 
     /// The shop's storefront address: its domain over https, as a shop without a custom

@@ -59,7 +59,11 @@ impl Guard for RequireScope {
 }
 
 pub fn access_denied(field: &str, scope: &str) -> async_graphql::Error {
-    let required = format!("`{scope}` access scope.");
+    access_denied_for(field, &format!("`{scope}` access scope."))
+}
+
+/// The hosted API's access error for `field`, naming what access it requires in its words.
+pub fn access_denied_for(field: &str, required: &str) -> async_graphql::Error {
     async_graphql::Error::new(format!(
         "Access denied for {field} field. Required access: {required}"
     ))
@@ -69,7 +73,7 @@ pub fn access_denied(field: &str, scope: &str) -> async_graphql::Error {
             "documentation",
             "https://shopify.dev/api/usage/access-scopes",
         );
-        extensions.set("requiredAccess", required.as_str());
+        extensions.set("requiredAccess", required);
     })
 }
 

@@ -232,7 +232,7 @@ fn both(refusals: Vec<Refusal>) -> (Vec<MediaUserError>, Vec<UserError>) {
     (refusals.into_iter().map(Into::into).collect(), older)
 }
 
-fn product_missing(at: &str) -> Refusal {
+pub(crate) fn product_missing(at: &str) -> Refusal {
     Refusal::new(&[at], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
 }
 
@@ -334,7 +334,10 @@ pub struct ProductReorderMediaPayload {
 }
 
 /// The product `id` names, if this shop has it.
-async fn product_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Product>> {
+pub(crate) async fn product_of(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> async_graphql::Result<Option<Product>> {
     match Gid::parse_as(id, "Product") {
         Ok(id) => crate::product::find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await,
         Err(_) => Ok(None),

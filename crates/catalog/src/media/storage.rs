@@ -63,6 +63,23 @@ pub(crate) async fn find(
         .await?)
 }
 
+/// The media item attached to variant `variant` of `shop`, if it has one.
+pub(crate) async fn of_variant(
+    conn: &mut AnyConnection,
+    shop: ShopId,
+    variant: i64,
+) -> CatalogResult<Option<MediaRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM media WHERE shop_id = $1
+         AND id = (SELECT media_id FROM product_variants WHERE shop_id = $1 AND id = $2)"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(shop.0)
+        .bind(variant)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// Adds `media` after product `product`'s last (or, with no product, as files of the shop's).
 pub(crate) async fn append(
     conn: &mut AnyConnection,

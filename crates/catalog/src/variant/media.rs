@@ -5,7 +5,7 @@
 use super::ProductVariant;
 use crate::db::CatalogDb;
 use crate::error::CatalogResult;
-use crate::media::storage::MediaRow;
+use crate::media::mutation::{product_missing, product_of};
 use crate::media::{Media, MediaContentType, MediaItem};
 use crate::product::mutation::shop;
 use crate::product::{Product, WRITE_PRODUCTS};
@@ -85,24 +85,6 @@ async fn attached(
     .bind(product)
     .fetch_all(conn)
     .await?)
-}
-
-/// The media item of variant `variant`, if it has one.
-pub(crate) async fn of_variant(
-    conn: &mut AnyConnection,
-    shop: ShopId,
-    variant: i64,
-) -> CatalogResult<Option<MediaRow>> {
-    let id: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT media_id FROM product_variants WHERE shop_id = $1 AND id = $2")
-            .bind(shop.0)
-            .bind(variant)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match id.flatten() {
-        Some(id) => crate::media::storage::find(conn, shop, id).await,
-        None => Ok(None),
-    }
 }
 
 /// Checks every pair against the product, its variants, its media and what is attached, and
@@ -244,17 +226,8 @@ async fn change(
         user_errors,
     };
     let pairs: Vec<(ID, Vec<ID>)> = inputs.into_iter().map(Into::into).collect();
-    let found = match Gid::parse_as(product_id, "Product") {
-        Ok(id) => crate::product::find(ctx.data::<CatalogDb>()?, shop(ctx)?, id).await?,
-        Err(_) => None,
-    };
-    let Some(product) = found else {
-        let error = MediaUserError {
-            field: Some(vec!["productId".into()]),
-            message: "Product does not exist".into(),
-            code: Some("PRODUCT_DOES_NOT_EXIST".into()),
-        };
-        return Ok(refused(vec![error]));
+    let Some(product) = product_of(ctx, product_id).await? else {
+        return Ok(refused(vec![product_missing("productId").into()]));
     };
     let planned = match plan(ctx, &product, &pairs, change).await? {
         Ok(planned) => planned,
@@ -346,7 +319,7 @@ pub(crate) async fn connection(
     let shop = shop(ctx)?;
     let row = ctx
         .data::<CatalogDb>()?
-        .read(move |conn| of_variant(conn, shop, variant).boxed())
+        .read(move |conn| crate::media::storage::of_variant(conn, shop, variant).boxed())
         .await?;
     let items: Vec<Media> = row
         .into_iter()

@@ -11,7 +11,7 @@ use crate::paging::{IdCursor, Window};
 use crate::product::mutation::{now_millis, shop};
 use crate::product::WRITE_PRODUCTS;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use futures::FutureExt;
 use rules::{definition_problems, Validation};
 use stevedore_core::{nullable, Gid, RequireScope};
@@ -20,8 +20,31 @@ use storage::DefinitionRow;
 /// The most definitions an owner type has, and the most pinned ones.
 const MAX_DEFINITIONS: usize = 256;
 const MAX_PINNED: i64 = 50;
-/// The longest name and description a definition may have.
-const MAX_TEXT: usize = 255;
+
+/// The position a definition pinned now takes among `existing` (its owner type's): after the
+/// last pinned one. Past the limit, the refusal's message.
+fn next_pinned_position(existing: &[DefinitionRow]) -> Result<i64, String> {
+    let last = existing
+        .iter()
+        .filter_map(|other| other.pinned_position)
+        .max()
+        .unwrap_or(0);
+    match last >= MAX_PINNED {
+        true => Err(format!("Limit of {MAX_PINNED} pinned definitions.")),
+        false => Ok(last + 1),
+    }
+}
+
+/// Validation options as given.
+fn given_validations(given: Vec<MetafieldDefinitionValidationInput>) -> Vec<Validation> {
+    given
+        .into_iter()
+        .map(|validation| Validation {
+            name: validation.name,
+            value: validation.value,
+        })
+        .collect()
+}
 
 /// `MetafieldOwnerType`: the kinds of resources a definition is for.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -340,6 +363,14 @@ macro_rules! definition_user_error {
                 }
             }
         }
+
+        impl From<rules::DefinitionProblem> for $name {
+            /// A problem of the input's fields, at its place under `definition`.
+            fn from(problem: rules::DefinitionProblem) -> Self {
+                let field: Vec<&str> = std::iter::once("definition").chain(problem.field).collect();
+                Self::new(Some(&field), problem.message, problem.code)
+            }
+        }
     )*};
 }
 definition_user_error!(
@@ -432,18 +463,10 @@ fn check_namespace_access(mutation: &str, namespace: &str) -> async_graphql::Res
     if namespace != "shopify" && !foreign_app {
         return Ok(());
     }
-    let required = "API client to have access to the namespace and the resource type associated with the metafield definition.\n";
-    Err(async_graphql::Error::new(format!(
-        "Access denied for {mutation} field. Required access: {required}"
+    Err(stevedore_core::access::access_denied_for(
+        mutation,
+        "API client to have access to the namespace and the resource type associated with the metafield definition.\n",
     ))
-    .extend_with(|_, extensions| {
-        extensions.set("code", "ACCESS_DENIED");
-        extensions.set(
-            "documentation",
-            "https://shopify.dev/api/usage/access-scopes",
-        );
-        extensions.set("requiredAccess", required);
-    }))
 }
 
 #[derive(Default)]
@@ -457,7 +480,7 @@ impl DefinitionMutation {
     async fn metafield_definition_create(
         &self,
         ctx: &Context<'_>,
-        definition: MetafieldDefinitionInput,
+        mut definition: MetafieldDefinitionInput,
     ) -> async_graphql::Result<Option<MetafieldDefinitionCreatePayload>> {
         nullable(async move {
             let refused = |errors| MetafieldDefinitionCreatePayload {
@@ -465,15 +488,7 @@ impl DefinitionMutation {
                 user_errors: errors,
             };
             let namespace = super::mutation::namespace_of(definition.namespace.as_deref());
-            let validations: Vec<Validation> = definition
-                .validations
-                .iter()
-                .flatten()
-                .map(|validation| Validation {
-                    name: validation.name.clone(),
-                    value: validation.value.clone(),
-                })
-                .collect();
+            let validations = given_validations(definition.validations.take().unwrap_or_default());
             let mut errors: Vec<MetafieldDefinitionCreateUserError> = definition_problems(
                 &namespace,
                 &definition.key,
@@ -482,10 +497,7 @@ impl DefinitionMutation {
                 &validations,
             )
             .into_iter()
-            .map(|problem| {
-                let field: Vec<&str> = std::iter::once("definition").chain(problem.field).collect();
-                MetafieldDefinitionCreateUserError::new(Some(&field), problem.message, problem.code)
-            })
+            .map(Into::into)
             .collect();
             if let Some(message) = admin_access_problem(definition.access.as_ref()) {
                 errors.push(MetafieldDefinitionCreateUserError::new(
@@ -508,7 +520,7 @@ impl DefinitionMutation {
                 name: definition.name.clone(),
                 description: definition.description.clone(),
                 type_name: definition.type_name.clone(),
-                validations: serde_json::to_string(&validations).unwrap_or_else(|_| "[]".into()),
+                validations: rules::stored(&validations),
                 pinned_position: None,
                 created_at: now,
             };
@@ -541,19 +553,16 @@ impl DefinitionMutation {
                         }
                         let mut row = row;
                         if pin {
-                            let pinned = existing
-                                .iter()
-                                .filter_map(|other| other.pinned_position)
-                                .max()
-                                .unwrap_or(0);
-                            if pinned >= MAX_PINNED {
-                                return Ok(Err(MetafieldDefinitionCreateUserError::new(
-                                    Some(&["definition"]),
-                                    format!("Limit of {MAX_PINNED} pinned definitions."),
-                                    "PINNED_LIMIT_REACHED",
-                                )));
+                            match next_pinned_position(&existing) {
+                                Ok(position) => row.pinned_position = Some(position),
+                                Err(message) => {
+                                    return Ok(Err(MetafieldDefinitionCreateUserError::new(
+                                        Some(&["definition"]),
+                                        message,
+                                        "PINNED_LIMIT_REACHED",
+                                    )))
+                                }
                             }
-                            row.pinned_position = Some(pinned + 1);
                         }
                         Ok(Ok(storage::insert(conn, shop, &row).await?))
                     }
@@ -599,55 +608,21 @@ impl DefinitionMutation {
                     "NOT_FOUND",
                 )]));
             };
-            let mut errors = Vec::new();
-            if let Some(name) = &definition.name {
-                if name.trim().is_empty() {
-                    errors.push(MetafieldDefinitionUpdateUserError::new(
-                        Some(&["definition", "name"]),
-                        "Name can't be blank",
-                        "BLANK",
-                    ));
-                } else if name.chars().count() > MAX_TEXT {
-                    errors.push(MetafieldDefinitionUpdateUserError::new(
-                        Some(&["definition", "name"]),
-                        format!("Name is too long (maximum is {MAX_TEXT} characters)"),
-                        "TOO_LONG",
-                    ));
-                }
-            }
-            if let Some(description) = &definition.description {
-                if description.chars().count() > MAX_TEXT {
-                    errors.push(MetafieldDefinitionUpdateUserError::new(
-                        Some(&["definition", "description"]),
-                        format!("Description is too long (maximum is {MAX_TEXT} characters)"),
-                        "TOO_LONG",
-                    ));
-                }
-            }
-            let validations: Option<Vec<Validation>> = definition.validations.map(|given| {
-                given
-                    .into_iter()
-                    .map(|validation| Validation {
-                        name: validation.name,
-                        value: validation.value,
-                    })
-                    .collect()
-            });
-            if let Some(validations) = &validations {
-                errors.extend(
+            let validations = definition.validations.map(given_validations);
+            let mut errors: Vec<MetafieldDefinitionUpdateUserError> = (definition.name.as_deref())
+                .and_then(rules::name_problem)
+                .into_iter()
+                .chain(
+                    definition
+                        .description
+                        .as_deref()
+                        .and_then(rules::description_problem),
+                )
+                .chain(validations.iter().flat_map(|validations| {
                     rules::validation_problems(&row.type_name, validations)
-                        .into_iter()
-                        .map(|problem| {
-                            let field: Vec<&str> =
-                                std::iter::once("definition").chain(problem.field).collect();
-                            MetafieldDefinitionUpdateUserError::new(
-                                Some(&field),
-                                problem.message,
-                                problem.code,
-                            )
-                        }),
-                );
-            }
+                }))
+                .map(Into::into)
+                .collect();
             if let Some(message) = admin_access_problem(definition.access.as_ref()) {
                 errors.push(MetafieldDefinitionUpdateUserError::new(
                     Some(&["definition"]),
@@ -668,8 +643,7 @@ impl DefinitionMutation {
                 row.description = Some(description);
             }
             if let Some(validations) = validations {
-                row.validations =
-                    serde_json::to_string(&validations).unwrap_or_else(|_| "[]".into());
+                row.validations = rules::stored(&validations);
             }
             let (shop, now) = (shop(ctx)?, now_millis(ctx)?);
             let pin = definition.pin;
@@ -679,21 +653,19 @@ impl DefinitionMutation {
                     async move {
                         match pin {
                             Some(true) if row.pinned_position.is_none() => {
-                                let pinned =
+                                let existing =
                                     storage::of_owner_type(&mut *conn, shop, &row.owner_type)
-                                        .await?
-                                        .iter()
-                                        .filter_map(|other| other.pinned_position)
-                                        .max()
-                                        .unwrap_or(0);
-                                if pinned >= MAX_PINNED {
-                                    return Ok(Err(MetafieldDefinitionUpdateUserError::new(
-                                        Some(&["definition"]),
-                                        format!("Limit of {MAX_PINNED} pinned definitions."),
-                                        "PINNED_LIMIT_REACHED",
-                                    )));
+                                        .await?;
+                                match next_pinned_position(&existing) {
+                                    Ok(position) => row.pinned_position = Some(position),
+                                    Err(message) => {
+                                        return Ok(Err(MetafieldDefinitionUpdateUserError::new(
+                                            Some(&["definition"]),
+                                            message,
+                                            "PINNED_LIMIT_REACHED",
+                                        )))
+                                    }
                                 }
-                                row.pinned_position = Some(pinned + 1);
                             }
                             Some(false) => row.pinned_position = None,
                             _ => {}

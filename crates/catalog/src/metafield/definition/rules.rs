@@ -146,6 +146,11 @@ pub(crate) fn category(type_name: &str) -> &'static str {
     }
 }
 
+/// Validations as a definition row stores them (JSON).
+pub(crate) fn stored(validations: &[Validation]) -> String {
+    serde_json::to_string(validations).unwrap_or_else(|_| "[]".into())
+}
+
 /// A validation option as given: `{name, value}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Validation {
@@ -258,15 +263,7 @@ pub(crate) fn definition_problems(
             "INVALID_CHARACTER",
         ));
     }
-    if name.trim().is_empty() {
-        problems.push(problem(Some("name"), "Name can't be blank", "BLANK"));
-    } else if name.chars().count() > 255 {
-        problems.push(problem(
-            Some("name"),
-            "Name is too long (maximum is 255 characters)",
-            "TOO_LONG",
-        ));
-    }
+    problems.extend(name_problem(name));
     if !DEFINITION_TYPES.contains(&type_name) {
         problems.push(problem(
             Some("type"),
@@ -280,6 +277,35 @@ pub(crate) fn definition_problems(
     }
     problems.extend(validation_problems(type_name, validations));
     problems
+}
+
+/// The longest name and description a definition may have.
+const MAX_TEXT: usize = 255;
+
+/// What is wrong with a definition's name.
+pub(crate) fn name_problem(name: &str) -> Option<DefinitionProblem> {
+    if name.trim().is_empty() {
+        Some(problem(Some("name"), "Name can't be blank", "BLANK"))
+    } else if name.chars().count() > MAX_TEXT {
+        Some(problem(
+            Some("name"),
+            format!("Name is too long (maximum is {MAX_TEXT} characters)"),
+            "TOO_LONG",
+        ))
+    } else {
+        None
+    }
+}
+
+/// What is wrong with a definition's description.
+pub(crate) fn description_problem(description: &str) -> Option<DefinitionProblem> {
+    (description.chars().count() > MAX_TEXT).then(|| {
+        problem(
+            Some("description"),
+            format!("Description is too long (maximum is {MAX_TEXT} characters)"),
+            "TOO_LONG",
+        )
+    })
 }
 
 pub(crate) fn validation_problems(
